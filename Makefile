@@ -1,0 +1,42 @@
+# Balie: `make run` serves the demo on http://127.0.0.1:8080, `make test` runs every test.
+# Both install what is missing first (Debian packages and Python packages; run as root).
+
+SWIFT ?= swift
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8080
+APT_PACKAGES := pkg-config libmicrohttpd-dev libargon2-dev libsqlite3-dev sqlite3 chromium chromium-driver wrk curl
+PIP_MODULES := pytest selenium axe_playwright_python requests
+PIP_PACKAGES := pytest selenium axe-playwright-python requests
+
+.PHONY: all deps build build-tests run test test-swift test-e2e test-browser bench soak clean
+
+all: build
+
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is needed: install it from swift.org (expected at /opt/swift/usr/bin)."; exit 1; }
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	@$(PYTHON) -c "import $(shell echo $(PIP_MODULES) | tr ' ' ',')" 2>/dev/null || \
+	  $(PYTHON) -m pip install -q --root-user-action=ignore $(PIP_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+build-tests: deps
+	$(SWIFT) build --build-tests
+
+run: build
+	.build/debug/balie serve --demo --host $(HOST) --port $(PORT)
+
+test: build-tests
+	$(SWIFT) test --skip-build
+	$(PYTHON) -m pytest -q Tests/e2e Tests/browser
+
+bench: deps
+	$(SWIFT) build -c release
+	bench/http/run.sh
+
+clean:
+	rm -rf .build test-output

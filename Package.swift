@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Balie",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "balie", targets: ["balie"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .target(
+            name: "BalieHTTP",
+            dependencies: [
+                "CMicroHTTPD",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "BalieCore"),
+        .target(
+            name: "BalieStore",
+            dependencies: [
+                "BalieCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "BalieWeb",
+            dependencies: [
+                "BalieHTTP", "BalieCore", "BalieStore",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "balie",
+            dependencies: [
+                "BalieWeb", "BalieStore", "BalieCore", "BalieHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "BalieHTTPTests", dependencies: ["BalieHTTP"]),
+        .testTarget(name: "BalieCoreTests", dependencies: ["BalieCore"]),
+        .testTarget(name: "BalieStoreTests", dependencies: ["BalieStore", "BalieCore"]),
+        .testTarget(name: "BalieWebTests", dependencies: ["BalieWeb", "BalieHTTP", "BalieStore", "BalieCore"]),
+        .testTarget(name: "balieTests", dependencies: ["balie"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,9 @@
+/// What the server hands each request to.
+public protocol HTTPApplication: Sendable {
+    /// Answers a fully read request. Must not throw: errors become responses here.
+    func respond(to request: Request) -> Response
+
+    /// Answers a request the server refused before routing (400, 413, 414, ...). `request` holds
+    /// what could be read of it, for the visitor's language and the response format.
+    func errorResponse(for error: HTTPError, request: Request) -> Response
+}

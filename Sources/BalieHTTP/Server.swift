@@ -1,0 +1,334 @@
+import CMicroHTTPD
+import Foundation
+import Logging
+import Synchronization
+
+/// An HTTP server on libmicrohttpd: an internal polling thread with epoll and a pool of worker
+/// threads, one per core. Each request is read in full, then handed to the application on the
+/// worker thread that read it. This file and `ResponseStream` hold all of Balie's C and pointer code.
+public final class Server: @unchecked Sendable {
+    public enum StartError: Error, CustomStringConvertible {
+        case cannotListen(host: String, port: UInt16)
+        public var description: String {
+            switch self {
+            case .cannotListen(let host, let port): "Cannot listen on \(host):\(port) (address in use or not allowed)."
+            }
+        }
+    }
+
+    public let configuration: ServerConfiguration
+    let application: any HTTPApplication
+    let logger: Logger
+    private var daemon: OpaquePointer?
+    /// The port the server listens on (the chosen one when configured with port 0).
+    public private(set) var port: UInt16 = 0
+
+    private let inFlight = Atomic<Int>(0)
+    private let requestCounter = Atomic<UInt64>(0)
+    private let requestIDPrefix = String(UInt32.random(in: 0x1000_0000...0xffff_ffff), radix: 36)
+    private let streamsLock = NSLock()
+    private var openStreams: [ObjectIdentifier: ResponseStream] = [:]
+    private var tlsStrings: [UnsafeMutablePointer<CChar>] = []
+
+    public init(configuration: ServerConfiguration, application: any HTTPApplication, logger: Logger) {
+        self.configuration = configuration
+        self.application = application
+        self.logger = logger
+    }
+
+    deinit {
+        if daemon != nil { MHD_stop_daemon(daemon) }
+        tlsStrings.forEach { free($0) }
+    }
+
+    /// Requests being read or answered right now (open event streams included).
+    public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    public func start() throws {
+        let flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        var key: UnsafeMutablePointer<CChar>?
+        var certificate: UnsafeMutablePointer<CChar>?
+        if let keyPEM = configuration.tlsKeyPEM, let certificatePEM = configuration.tlsCertificatePEM {
+            // libmicrohttpd keeps these pointers for the daemon's lifetime.
+            key = strdup(keyPEM)
+            certificate = strdup(certificatePEM)
+            tlsStrings += [key!, certificate!]
+        }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        daemon = cmhd_start_daemon(
+            UInt32(flags), configuration.host, configuration.port, accessHandler, context, requestCompleted, context,
+            UInt32(max(1, configuration.threads)), UInt32(configuration.maxConnections),
+            UInt32(configuration.maxConnectionsPerClient), UInt32(configuration.idleTimeoutSeconds),
+            configuration.connectionMemoryBytes, key, certificate)
+        guard let daemon else { throw StartError.cannotListen(host: configuration.host, port: configuration.port) }
+        port = cmhd_bound_port(daemon)
+    }
+
+    /// A graceful stop: no new connections, event streams told to end, requests in flight finished
+    /// (for up to `shutdownGraceSeconds`), then the daemon stops.
+    public func stop() {
+        guard let daemon else { return }
+        let listenSocket = MHD_quiesce_daemon(daemon)
+        if listenSocket >= 0 { close(listenSocket) }
+        streamsLock.lock()
+        let streams = Array(openStreams.values)
+        streamsLock.unlock()
+        streams.forEach { $0.finish() }
+        let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
+        while inFlight.load(ordering: .acquiring) > 0, Date() < deadline {
+            usleep(5_000)
+        }
+        MHD_stop_daemon(daemon)
+        self.daemon = nil
+    }
+
+    // MARK: - Per request
+
+    /// What is known of one request while libmicrohttpd reads it.
+    final class Exchange {
+        let method: String
+        let rawPath: String
+        var headers = HTTPHeaders()
+        var rawQuery: [(String, String?)] = []
+        var rawQueryLength = 0
+        var body: [UInt8] = []
+        var refusal: HTTPError?
+        var clientAddress = ""
+        let requestID: String
+        let started = DispatchTime.now()
+        var status = 0
+        var routePattern: String?
+
+        init(method: String, rawPath: String, requestID: String) {
+            self.method = method
+            self.rawPath = rawPath
+            self.requestID = requestID
+        }
+    }
+
+    fileprivate func handle(
+        connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>,
+        uploadData: UnsafePointer<CChar>?, uploadDataSize: UnsafeMutablePointer<Int>,
+        state: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
+        guard let existing = state.pointee else {
+            // First call: only the request line and headers are known.
+            let number = requestCounter.add(1, ordering: .relaxed).newValue
+            let exchange = Exchange(
+                method: String(cString: method), rawPath: String(cString: url),
+                requestID: "\(requestIDPrefix)-\(number)")
+            inFlight.add(1, ordering: .relaxed)
+            state.pointee = Unmanaged.passRetained(exchange).toOpaque()
+            readHead(of: connection, into: exchange)
+            if let refusal = refusal(beforeBody: exchange) {
+                // Answered before the body is read: libmicrohttpd closes the connection afterwards.
+                exchange.refusal = refusal
+                return queue(application.errorResponse(for: refusal, request: partialRequest(exchange)),
+                             for: exchange, on: connection)
+            }
+            return .YES
+        }
+        let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
+        let size = uploadDataSize.pointee
+        if size > 0 {
+            if exchange.refusal == nil {
+                if exchange.body.count + size > configuration.maxBodyBytes {
+                    exchange.refusal = HTTPError(
+                        .bodyTooLarge, "The body is larger than \(configuration.maxBodyBytes) bytes.")
+                    exchange.body = []
+                } else if let uploadData {
+                    exchange.body.append(
+                        contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(uploadData), count: size))
+                }
+            }
+            uploadDataSize.pointee = 0
+            return .YES
+        }
+        let response: Response
+        if let refusal = exchange.refusal {
+            response = application.errorResponse(for: refusal, request: partialRequest(exchange))
+        } else {
+            do {
+                let request = try Request(
+                    method: exchange.method, rawPath: exchange.rawPath, rawQuery: exchange.rawQuery,
+                    headers: exchange.headers, body: exchange.body, clientAddress: exchange.clientAddress,
+                    isSecure: configuration.isTLS, requestID: exchange.requestID)
+                exchange.body = []
+                response = application.respond(to: request)
+            } catch {
+                response = application.errorResponse(for: error, request: partialRequest(exchange))
+            }
+        }
+        return queue(response, for: exchange, on: connection)
+    }
+
+    private func readHead(of connection: OpaquePointer, into exchange: Exchange) {
+        let context = Unmanaged.passUnretained(exchange).toOpaque()
+        MHD_get_connection_values(connection, .HEADER_KIND, collectHeader, context)
+        MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, collectQueryArgument, context)
+        var address = [CChar](repeating: 0, count: 64)
+        address.withUnsafeMutableBufferPointer { cmhd_client_address(connection, $0.baseAddress, $0.count) }
+        exchange.clientAddress = String(cString: address)
+    }
+
+    private func refusal(beforeBody exchange: Exchange) -> HTTPError? {
+        if exchange.rawPath.utf8.count + exchange.rawQueryLength > configuration.maxURLLength {
+            return HTTPError(.uriTooLong, "The address is longer than \(configuration.maxURLLength) characters.")
+        }
+        // Request smuggling shapes (Debian's libmicrohttpd 0.9.75 predates the upstream fix).
+        let lengths = exchange.headers.values("Content-Length")
+        if lengths.count > 1 { return .malformed("The request has more than one Content-Length.") }
+        if !lengths.isEmpty, exchange.headers.contains("Transfer-Encoding") {
+            return .malformed("The request has both Content-Length and Transfer-Encoding.")
+        }
+        if let length = lengths.first {
+            guard let value = Int(length.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+                return .malformed("The Content-Length is not a number.")
+            }
+            if value > configuration.maxBodyBytes {
+                return HTTPError(.bodyTooLarge, "The body is larger than \(configuration.maxBodyBytes) bytes.")
+            }
+        }
+        return nil
+    }
+
+    private func partialRequest(_ exchange: Exchange) -> Request {
+        Request(
+            method: exchange.method, path: exchange.rawPath, headers: exchange.headers,
+            clientAddress: exchange.clientAddress, isSecure: configuration.isTLS, requestID: exchange.requestID)
+    }
+
+    private func queue(_ response: Response, for exchange: Exchange, on connection: OpaquePointer) -> MHD_Result {
+        exchange.status = response.status.code
+        exchange.routePattern = response.routePattern
+        let native: OpaquePointer?
+        switch response.body {
+        case .bytes(let bytes):
+            native = bytes.withUnsafeBytes { buffer in
+                MHD_create_response_from_buffer(
+                    buffer.count, UnsafeMutableRawPointer(mutating: buffer.baseAddress), .RESPMEM_MUST_COPY)
+            }
+        case .stream(let stream):
+            let binding = StreamBinding(stream: stream, connection: connection, server: self)
+            native = MHD_create_response_from_callback(
+                UInt64.max, 4096, readStream, Unmanaged.passRetained(binding).toOpaque(), releaseStream)
+            register(stream)
+            let handle = ConnectionHandle(connection)
+            stream.attach(resume: { MHD_resume_connection(handle.pointer) })
+        }
+        guard let native else { return .NO }
+        for field in response.headers {
+            _ = MHD_add_response_header(native, field.name, field.value)
+        }
+        let result = MHD_queue_response(connection, UInt32(response.status.code), native)
+        MHD_destroy_response(native)
+        return result
+    }
+
+    fileprivate func completed(_ state: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
+        guard let state, let pointer = state.pointee else { return }
+        state.pointee = nil
+        let exchange = Unmanaged<Exchange>.fromOpaque(pointer).takeRetainedValue()
+        inFlight.subtract(1, ordering: .releasing)
+        let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - exchange.started.uptimeNanoseconds) / 1e6
+        // Never the query or the body: they may hold personal data.
+        logger.info(
+            "request",
+            metadata: [
+                "method": .string(exchange.method), "route": .string(exchange.routePattern ?? "-"),
+                "status": .stringConvertible(exchange.status),
+                "ms": .string(String(format: "%.2f", milliseconds)), "id": .string(exchange.requestID),
+            ])
+    }
+
+    // MARK: - Streams
+
+    private func register(_ stream: ResponseStream) {
+        streamsLock.lock()
+        openStreams[ObjectIdentifier(stream)] = stream
+        streamsLock.unlock()
+    }
+
+    fileprivate func unregister(_ stream: ResponseStream) {
+        streamsLock.lock()
+        openStreams[ObjectIdentifier(stream)] = nil
+        streamsLock.unlock()
+    }
+
+    /// The number of open event streams.
+    public var openStreamCount: Int {
+        streamsLock.lock()
+        defer { streamsLock.unlock() }
+        return openStreams.count
+    }
+}
+
+/// A libmicrohttpd connection pointer, handed to the thread that resumes a suspended stream.
+private struct ConnectionHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+}
+
+private final class StreamBinding {
+    let stream: ResponseStream
+    let connection: OpaquePointer
+    unowned let server: Server
+
+    init(stream: ResponseStream, connection: OpaquePointer, server: Server) {
+        self.stream = stream
+        self.connection = connection
+        self.server = server
+    }
+}
+
+// MARK: - C callbacks (capture nothing; context arrives through `cls`)
+
+private let accessHandler: MHD_AccessHandlerCallback = {
+    cls, connection, url, method, _, uploadData, uploadDataSize, state in
+    guard let cls, let connection, let url, let method, let uploadDataSize, let state else { return .NO }
+    let server = Unmanaged<Server>.fromOpaque(cls).takeUnretainedValue()
+    return server.handle(
+        connection: connection, url: url, method: method, uploadData: uploadData, uploadDataSize: uploadDataSize,
+        state: state)
+}
+
+private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, state, _ in
+    guard let cls else { return }
+    Unmanaged<Server>.fromOpaque(cls).takeUnretainedValue().completed(state)
+}
+
+private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
+    guard let cls, let key else { return .YES }
+    let exchange = Unmanaged<Server.Exchange>.fromOpaque(cls).takeUnretainedValue()
+    exchange.headers.append(String(cString: key), value.map { String(cString: $0) } ?? "")
+    return .YES
+}
+
+private let collectQueryArgument: MHD_KeyValueIterator = { cls, _, key, value in
+    guard let cls, let key else { return .YES }
+    let exchange = Unmanaged<Server.Exchange>.fromOpaque(cls).takeUnretainedValue()
+    let name = String(cString: key)
+    let text = value.map { String(cString: $0) }
+    exchange.rawQuery.append((name, text))
+    exchange.rawQueryLength += name.utf8.count + (text?.utf8.count ?? 0) + 2
+    return .YES
+}
+
+private let readStream: MHD_ContentReaderCallback = { cls, _, buffer, capacity in
+    guard let cls, let buffer else { return -2 }  // MHD_CONTENT_READER_END_WITH_ERROR
+    let binding = Unmanaged<StreamBinding>.fromOpaque(cls).takeUnretainedValue()
+    let destination = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(buffer), count: capacity)
+    switch binding.stream.read(into: destination, suspend: { MHD_suspend_connection(binding.connection) }) {
+    case .bytes(let count): return count
+    case .wait: return 0  // the connection is suspended until `send` resumes it
+    case .end: return -1  // MHD_CONTENT_READER_END_OF_STREAM
+    }
+}
+
+private let releaseStream: MHD_ContentReaderFreeCallback = { cls in
+    guard let cls else { return }
+    let binding = Unmanaged<StreamBinding>.fromOpaque(cls).takeRetainedValue()
+    binding.server.unregister(binding.stream)
+    binding.stream.markClosed()
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// The files of one folder (`www/static`), read into memory at start-up and served from there.
+///
+/// Only files found inside the folder when it is loaded can ever be served, so `..`, encoded dots
+/// and symbolic links that point outside cannot reach anything else. Each file is served under its
+/// own name (revalidated with `ETag`) and under a fingerprinted name (`app.3f9a2c1e.css`) that is
+/// cached for a year, since its content can never change under that name.
+public final class StaticFiles: Sendable {
+    public struct Asset: Sendable {
+        public let bytes: [UInt8]
+        public let contentType: String
+        public let etag: String
+        public let fingerprintedPath: String
+    }
+
+    /// Cache lifetime for fingerprinted names: one year, never revalidated.
+    public static let immutableCacheControl = "public, max-age=31536000, immutable"
+    /// Plain names: may be cached, but ask each time whether they changed.
+    public static let revalidateCacheControl = "public, max-age=0, must-revalidate"
+
+    public let urlPrefix: String
+    private let byPath: [String: Asset]
+    private let byFingerprint: [String: Asset]
+
+    public init(directory: String, urlPrefix: String = "/static") throws {
+        self.urlPrefix = urlPrefix
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
+        var byPath: [String: Asset] = [:]
+        var byFingerprint: [String: Asset] = [:]
+        let manager = FileManager.default
+        guard let enumerator = manager.enumerator(atPath: root) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: directory])
+        }
+        for case let relative as String in enumerator {
+            let full = root + "/" + relative
+            let resolved = URL(fileURLWithPath: full).resolvingSymlinksInPath().standardizedFileURL.path
+            guard resolved.hasPrefix(root + "/") else { continue }  // a link that leads outside
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue,
+                let data = manager.contents(atPath: resolved)
+            else { continue }
+            let name = (relative as NSString).lastPathComponent
+            guard !name.hasPrefix(".") else { continue }
+            let bytes = Array(data)
+            let hash = Self.fnv1a(bytes)
+            let short = String(hash, radix: 16).leftPadded(to: 16).prefix(10)
+            let fingerprinted = Self.fingerprintedName(relative, hash: String(short))
+            let asset = Asset(
+                bytes: bytes, contentType: Self.contentType(forExtension: (relative as NSString).pathExtension),
+                etag: "\"\(String(hash, radix: 16))\"", fingerprintedPath: "\(urlPrefix)/\(fingerprinted)")
+            byPath[relative] = asset
+            byFingerprint[fingerprinted] = asset
+        }
+        self.byPath = byPath
+        self.byFingerprint = byFingerprint
+    }
+
+    /// The fingerprinted URL of a file ("css/app.css" → "/static/css/app.3f9a2c1e07.css").
+    public func url(for relativePath: String) -> String {
+        byPath[relativePath]?.fingerprintedPath ?? "\(urlPrefix)/\(relativePath)"
+    }
+
+    public func asset(at relativePath: String) -> Asset? { byPath[relativePath] }
+
+    public var count: Int { byPath.count }
+
+    /// Answers a GET or HEAD under the prefix: 200, 304 when the `ETag` matches, 404 otherwise.
+    public func respond(to request: Request, relativePath: String) -> Response {
+        let asset: Asset
+        let cacheControl: String
+        if let found = byFingerprint[relativePath] {
+            asset = found
+            cacheControl = Self.immutableCacheControl
+        } else if let found = byPath[relativePath] {
+            asset = found
+            cacheControl = Self.revalidateCacheControl
+        } else {
+            return Response(status: .notFound, contentType: "text/plain; charset=utf-8", bytes: Array("Not found".utf8))
+        }
+        var headers = HTTPHeaders([("ETag", asset.etag), ("Cache-Control", cacheControl)])
+        if let tags = request.headers["If-None-Match"], Self.matches(tags, asset.etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers.append("Content-Type", asset.contentType)
+        return Response(status: .ok, headers: headers, body: .bytes(asset.bytes))
+    }
+
+    static func matches(_ ifNoneMatch: String, _ etag: String) -> Bool {
+        ifNoneMatch.split(separator: ",").contains { tag in
+            let tag = tag.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == etag || tag == "W/" + etag
+        }
+    }
+
+    static func fingerprintedName(_ relative: String, hash: String) -> String {
+        guard let dot = relative.lastIndex(of: "."), !relative[dot...].contains("/") else { return relative + "." + hash }
+        return relative[..<dot] + "." + hash + relative[dot...]
+    }
+
+    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    public static func contentType(forExtension ext: String) -> String {
+        switch ext.lowercased() {
+        case "css": "text/css; charset=utf-8"
+        case "js", "mjs": "text/javascript; charset=utf-8"
+        case "json": "application/json"
+        case "webmanifest": "application/manifest+json"
+        case "svg": "image/svg+xml"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "webp": "image/webp"
+        case "ico": "image/x-icon"
+        case "woff2": "font/woff2"
+        case "woff": "font/woff"
+        case "html", "htm": "text/html; charset=utf-8"
+        case "txt": "text/plain; charset=utf-8"
+        case "wav": "audio/wav"
+        case "mp3": "audio/mpeg"
+        default: "application/octet-stream"
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

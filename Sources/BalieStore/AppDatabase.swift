@@ -1,0 +1,76 @@
+import BalieCore
+import Foundation
+import GRDB
+
+/// Balie's SQLite database: WAL mode (one writer, many concurrent readers), foreign keys on, a busy
+/// timeout, `synchronous=FULL` so that an acknowledged write survives a power cut, and versioned
+/// migrations that run when it opens.
+public final class AppDatabase: Sendable {
+    /// How long a connection waits for a lock held by another before it gives up.
+    public static let busyTimeoutSeconds: TimeInterval = 5
+
+    let writer: any DatabaseWriter
+    public let path: String
+
+    /// Opens (and creates, then migrates) the database file at `path`. `migrate: false` opens it as
+    /// it is, for checking a file that may be damaged.
+    public init(path: String, migrate: Bool = true) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
+        configuration.foreignKeysEnabled = true
+        configuration.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.writer = pool
+        self.path = path
+        if migrate { try Self.migrator.migrate(pool) }
+    }
+
+    /// An in-memory database for tests (one connection, same schema).
+    public init(inMemoryNamed name: String = "balie") throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(named: name, configuration: configuration)
+        self.writer = queue
+        self.path = ":memory:"
+        try Self.migrator.migrate(queue)
+    }
+
+    /// The migrations applied so far, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    /// All migrations the code knows, oldest first.
+    public static var knownMigrations: [String] { migrator.migrations }
+
+    /// `PRAGMA integrity_check`: `["ok"]` when the file is sound, else the problems found.
+    public func integrityCheck() throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    /// `PRAGMA journal_mode`, for checks that WAL is on.
+    public func journalMode() throws -> String {
+        try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// A cheap read that proves the database answers.
+    public func ping() throws {
+        _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// A secret that lives in the database, created on first use (for example the key that CSRF
+    /// tokens are derived from, so that open forms survive a restart).
+    public func secret(named name: String) throws -> [UInt8] {
+        if let existing = try writer.read({ db in try Data.fetchOne(db, sql: "SELECT value FROM secret WHERE name = ?", arguments: [name]) }) {
+            return Array(existing)
+        }
+        let fresh = Data(SecureRandom.bytes(32))
+        return try writer.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO secret(name, value) VALUES (?, ?)", arguments: [name, fresh])
+            return Array(try Data.fetchOne(db, sql: "SELECT value FROM secret WHERE name = ?", arguments: [name]) ?? fresh)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+
+/// Customer mode: the start screen, a page per task group, asking for a member of staff, and the
+/// reset between visitors.
+extension WebApp {
+    func registerKioskRoutes() {
+        get("/") { [unowned self] request in
+            let language = request.language
+            let groups = TaskGroup.allCases.map { group in
+                [
+                    "id": group.rawValue,
+                    "name": localization.text("groups.\(group.translationKey).name", language),
+                    "description": localization.text("groups.\(group.translationKey).description", language),
+                    "icon": group.icon,
+                    "href": "/kiosk/topics/\(group.rawValue)",
+                ]
+            }
+            return try page("pages/start", request, title: localization.text("start.title", language), ["groups": groups])
+        }
+
+        get("/kiosk/topics/:group") { [unowned self] request in
+            guard let group = TaskGroup(rawValue: request.parameters["group"] ?? "") else {
+                throw PageError.notFound("No such task group.")
+            }
+            let language = request.language
+            let name = localization.text("groups.\(group.translationKey).name", language)
+            return try page("pages/topic", request, title: name, [
+                "group": [
+                    "id": group.rawValue, "name": name, "icon": group.icon,
+                    "description": localization.text("groups.\(group.translationKey).description", language),
+                ],
+                "examples": group.exampleTasks.map { ["name": localization.text("tasks.\($0)", language)] },
+            ])
+        }
+
+        post("/kiosk/call-staff") { [unowned self] request in
+            var group: TaskGroup?
+            if let value = request.form["group"], !value.isEmpty {
+                guard let known = TaskGroup(rawValue: value) else { throw PageError.badRequest("Unknown task group.") }
+                group = known
+            }
+            try database.record(StaffCall(kiosk: configuration.kioskName, group: group, at: Date()))
+            let query = group.map { "?group=\($0.rawValue)" } ?? ""
+            return .redirect(to: "/kiosk/call-staff/done" + query)
+        }
+
+        get("/kiosk/call-staff/done") { [unowned self] request in
+            let language = request.language
+            let groupName = request.http.query["group"].flatMap(TaskGroup.init).map {
+                localization.text("groups.\($0.translationKey).name", language)
+            }
+            return try page("pages/call_staff_done", request, title: localization.text("call_staff.title", language),
+                            ["group_name": groupName ?? ""])
+        }
+
+        get("/kiosk/still-there") { [unowned self] request in
+            let language = request.language
+            return try page("pages/still_there", request, title: localization.text("idle.title", language), [
+                "return_to": Self.safeReturnPath(request.http.query["return"]),
+                "warn_seconds": configuration.idleWarnSeconds,
+            ])
+        }
+
+        let reset: PageHandler = { [unowned self] request in
+            var response = Response.redirect(to: "/")
+            response.setCookie(.expired(Visit.languageCookie, secure: request.http.isSecure || configuration.behindTLSProxy))
+            response.setCookie(.expired(Visit.idCookie, secure: request.http.isSecure || configuration.behindTLSProxy))
+            response.headers["Clear-Site-Data"] = "\"cache\", \"storage\""
+            return response
+        }
+        get("/kiosk/reset", reset)
+        post("/kiosk/reset", reset)
+    }
+}

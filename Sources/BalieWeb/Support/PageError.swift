@@ -1,0 +1,35 @@
+import BalieHTTP
+
+/// Errors of the web application that have a page of their own. Their `kind` names the texts
+/// under `errors.` in the locales and the problem `type` in the API.
+struct PageError: HTTPResponseError {
+    let status: HTTPStatus
+    let kind: String
+    let detail: String
+
+    static func notFound(_ detail: String = "No such page.") -> PageError {
+        PageError(status: .notFound, kind: "not_found", detail: detail)
+    }
+    static func badRequest(_ detail: String) -> PageError {
+        PageError(status: .badRequest, kind: "bad_request", detail: detail)
+    }
+    static let csrf = PageError(status: .forbidden, kind: "csrf", detail: "The form's security token is missing or wrong.")
+}
+
+extension HTTPError {
+    /// The locale key part for this kind ("body-too-large" → "body_too_large").
+    var pageKind: String {
+        switch kind {
+        case .malformedRequest: "bad_request"
+        default: kind.rawValue.replacingOccurrences(of: "-", with: "_")
+        }
+    }
+}
+
+extension WebApp {
+    /// Every kind of error that has texts under `errors.` in the locales.
+    static let errorKinds = [
+        "bad_request", "forbidden", "not_found", "method_not_allowed", "body_too_large", "uri_too_long",
+        "too_many_fields", "unsupported_media_type", "internal_error", "session_expired", "csrf",
+    ]
+}

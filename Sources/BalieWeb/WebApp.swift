@@ -1,0 +1,213 @@
+import BalieCore
+import BalieHTTP
+import BalieStore
+import Foundation
+import Logging
+
+/// The Balie application: routes for kiosk and staff pages and the API, security headers, CSRF,
+/// translations and error pages. Handlers run on libmicrohttpd's worker threads.
+public final class WebApp: HTTPApplication {
+    let configuration: WebConfiguration
+    let database: AppDatabase
+    let logger: Logger
+    let staticFiles: StaticFiles
+    let renderer: PageRenderer
+    let localization: Localization
+    let router = Router<PageHandler>()
+    let csrfKey: [UInt8]
+    let startedAt = Date()
+
+    public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
+        self.configuration = configuration
+        self.database = database
+        self.logger = logger
+        staticFiles = try StaticFiles(directory: configuration.wwwDirectory + "/static")
+        renderer = try PageRenderer(directory: configuration.wwwDirectory + "/templates")
+        localization = try Localization(directory: configuration.localesDirectory)
+        csrfKey = try database.secret(named: "csrf")
+        registerSystemRoutes()
+        registerKioskRoutes()
+        registerLanguageRoutes()
+        registerShowcaseRoutes()
+    }
+
+    func get(_ pattern: String, _ handler: @escaping PageHandler) { router.add("GET", pattern, handler) }
+    func post(_ pattern: String, _ handler: @escaping PageHandler) { router.add("POST", pattern, handler) }
+
+    /// Every route as "METHOD pattern", for tests that walk them all.
+    public var routeList: [String] { router.routes.map { "\($0.method) \($0.pattern)" } }
+
+    // MARK: - HTTPApplication
+
+    public func respond(to request: Request) -> Response {
+        if request.pathSegments.first == "static", request.method == "GET" || request.method == "HEAD" {
+            var response = staticFiles.respond(
+                to: request, relativePath: request.pathSegments.dropFirst().joined(separator: "/"))
+            response.routePattern = "/static/*"
+            if response.status == .notFound { return errorResponse(kind: "not_found", status: .notFound, detail: "No such file.", request: request) }
+            return secured(response, request: request, personal: false)
+        }
+        switch router.match(method: request.method, segments: request.pathSegments) {
+        case .notFound:
+            return errorResponse(for: HTTPError(.notFound, "No such page."), request: request)
+        case .methodNotAllowed(let allowed):
+            var response = errorResponse(
+                for: HTTPError(.methodNotAllowed, "This address does not take \(request.method).", allowedMethods: allowed),
+                request: request)
+            response.headers["Allow"] = allowed.joined(separator: ", ")
+            return response
+        case .found(let route, let parameters):
+            var request = request
+            request.parameters = parameters
+            request.routePattern = route.pattern
+            var response = run(route.handler, request)
+            response.routePattern = route.pattern
+            return response
+        }
+    }
+
+    public func errorResponse(for error: HTTPError, request: Request) -> Response {
+        var response = errorResponse(kind: error.pageKind, status: error.status, detail: error.detail, request: request)
+        if !error.allowedMethods.isEmpty { response.headers["Allow"] = error.allowedMethods.joined(separator: ", ") }
+        return response
+    }
+
+    private func run(_ handler: PageHandler, _ request: Request) -> Response {
+        let visit = Visit(request: request, localization: localization, csrfKey: csrfKey)
+        do {
+            var form = QueryParameters()
+            if request.method == "POST" && !isAPI(request) {
+                form = try request.form()
+                guard visit.acceptsCSRF(form["csrf"]) else { throw PageError.csrf }
+            }
+            var response = try handler(PageRequest(http: request, visit: visit, form: form))
+            // Only pages start a visit: health checks and API clients get no cookie.
+            let isPage = response.headers["Content-Type"]?.hasPrefix("text/html") ?? false
+            if visit.isNew && isPage && response.headers.values("Set-Cookie").isEmpty {
+                response.setCookie(cookie(Visit.idCookie, visit.id, request))
+            }
+            return secured(response, request: request, personal: true)
+        } catch let error as PageError {
+            return errorResponse(kind: error.kind, status: error.status, detail: error.detail, request: request, visit: visit)
+        } catch let error as HTTPError {
+            return errorResponse(kind: error.pageKind, status: error.status, detail: error.detail, request: request, visit: visit)
+        } catch {
+            logger.error("handler failed", metadata: ["route": .string(request.routePattern ?? "-"), "error": .string(String(describing: type(of: error))), "id": .string(request.requestID)])
+            return errorResponse(kind: "internal_error", status: .internalServerError, detail: "Something went wrong on our side.", request: request, visit: visit)
+        }
+    }
+
+    // MARK: - Errors
+
+    func isAPI(_ request: Request) -> Bool { request.pathSegments.first == "api" }
+
+    /// An error as problem JSON (API) or a friendly page in the visitor's language.
+    func errorResponse(kind: String, status: HTTPStatus, detail: String, request: Request, visit: Visit? = nil) -> Response {
+        if isAPI(request) {
+            let problem = Problem(
+                type: "/problems/\(kind.replacingOccurrences(of: "_", with: "-"))",
+                title: localization.text("errors.\(kind).title", "en"), status: status.code, detail: detail,
+                instance: nil, requestID: request.requestID)
+            return secured(problem.response, request: request, personal: false)
+        }
+        let visit = visit ?? Visit(request: request, localization: localization, csrfKey: csrfKey)
+        let page = PageRequest(http: request, visit: visit, form: QueryParameters())
+        let language = visit.language.code
+        let html = (try? renderer.render(
+            "pages/error",
+            baseContext(page, title: localization.text("errors.\(kind).title", language)).merging([
+                "error": [
+                    "title": localization.text("errors.\(kind).title", language),
+                    "message": localization.text("errors.\(kind).message", language),
+                    "status": status.code,
+                ] as [String: Any],
+            ]) { $1 })) ?? "<!doctype html><title>\(status.code)</title><p>\(status.code) \(status.reason)</p>"
+        return secured(.html(html, status: status), request: request, personal: true)
+    }
+
+    // MARK: - Pages
+
+    /// Renders a page template with the context every page shares.
+    func page(_ template: String, _ request: PageRequest, title: String, status: HTTPStatus = .ok,
+              _ context: [String: Any] = [:]) throws -> Response {
+        let html = try renderer.render(template, baseContext(request, title: title).merging(context) { $1 })
+        return .html(html, status: status)
+    }
+
+    func baseContext(_ request: PageRequest, title: String) -> [String: Any] {
+        let language = request.visit.language
+        let returnTo = ["GET", "HEAD"].contains(request.http.method) ? Self.localPath(request.http) : "/"
+        return [
+            "lang": language.code,
+            "dir": language.isRightToLeft ? "rtl" : "ltr",
+            "t": localization.table(language.code),
+            "page_title": title,
+            "assets": [
+                "css": staticFiles.url(for: "css/balie.css"),
+                "js": staticFiles.url(for: "js/balie.js"),
+                "icons": staticFiles.url(for: "icons/icons.svg"),
+            ],
+            "languages": localization.languages.map { item in
+                ["code": item.code, "name": item.ownName, "current": item.code == language.code, "rtl": item.isRightToLeft] as [String: Any]
+            },
+            "return_to": returnTo,
+            "csrf": request.visit.csrfToken,
+            "idle": [
+                "seconds": configuration.idleSeconds,
+                "warn_seconds": configuration.idleWarnSeconds,
+                "reset_url": "/kiosk/reset",
+                "still_there_url": "/kiosk/still-there?return=" + Self.queryEscaped(returnTo),
+            ] as [String: Any],
+            "customer_mode": true,
+            "staff_mode": false,
+            "request_id": request.http.requestID,
+        ]
+    }
+
+    /// The request's path and query, rebuilt for a "return to" link.
+    static func localPath(_ request: Request) -> String {
+        let path = "/" + request.pathSegments.map(queryEscaped).joined(separator: "/")
+        guard !request.query.isEmpty else { return path }
+        return path + "?" + request.query.map { "\(queryEscaped($0.name))=\(queryEscaped($0.value))" }.joined(separator: "&")
+    }
+
+    static func queryEscaped(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    /// A return address is only followed when it stays on this site.
+    static func safeReturnPath(_ candidate: String?) -> String {
+        guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
+            !candidate.contains(where: { $0.isNewline || $0 == "\0" }), candidate.utf8.count <= 2048
+        else { return "/" }
+        return candidate
+    }
+
+    // MARK: - Headers and cookies
+
+    func cookie(_ name: String, _ value: String, _ request: Request) -> Cookie {
+        Cookie(name: name, value: value, secure: request.isSecure || configuration.behindTLSProxy)
+    }
+
+    static let contentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+    /// Security headers on every response; `no-store` on everything that can show personal data.
+    func secured(_ response: Response, request: Request, personal: Bool) -> Response {
+        var response = response
+        response.headers["Content-Security-Policy"] = Self.contentSecurityPolicy
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if request.isSecure || configuration.behindTLSProxy {
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        }
+        if personal { response.headers["Cache-Control"] = "no-store" }
+        return response
+    }
+}

@@ -1,0 +1,17 @@
+/// Settings of the web application (the HTTP limits live in `ServerConfiguration`).
+public struct WebConfiguration: Sendable {
+    /// The folder with `static/` and `templates/`.
+    public var wwwDirectory = "www"
+    /// The folder with one JSON file per language.
+    public var localesDirectory = "locales"
+    /// This kiosk's name, stored with what happens at it.
+    public var kioskName = "kiosk"
+    /// Seconds without input before a customer-mode screen starts again for the next person.
+    public var idleSeconds = 120
+    /// Seconds of warning, within `idleSeconds`, before that reset.
+    public var idleWarnSeconds = 30
+    /// Set when a TLS-terminating proxy stands in front: cookies get `Secure` and HSTS is sent.
+    public var behindTLSProxy = false
+
+    public init() {}
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import BalieHTTP
+import BalieStore
+import BalieWeb
+import Foundation
+import Logging
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the kiosk pages and the API until SIGTERM or SIGINT.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on (env BALIE_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one (env BALIE_PORT; default 8080).") var port: Int?
+    @Flag(help: "Fill an empty database with demo data (env BALIE_DEMO).") var demo = false
+    @Option(help: "Folder with static/ and templates/ (env BALIE_WWW; default ./www).") var www: String?
+    @Option(help: "Folder with the translations (env BALIE_LOCALES; default ./locales).") var locales: String?
+    @Option(help: "Worker threads (env BALIE_THREADS; default: one per core).") var threads: Int?
+    @Option(help: "Largest request body in bytes, else 413 (env BALIE_MAX_BODY_BYTES; default 1048576).") var maxBodyBytes: Int?
+    @Option(help: "Longest request target in bytes, else 414 (env BALIE_MAX_URL_LENGTH; default 8192).") var maxURLLength: Int?
+    @Option(help: "Open connections in all (env BALIE_MAX_CONNECTIONS; default 1024).") var maxConnections: Int?
+    @Option(help: "Open connections per client address (env BALIE_MAX_CONNECTIONS_PER_CLIENT; default 64).") var maxConnectionsPerClient: Int?
+    @Option(help: "Seconds before an idle connection is closed (env BALIE_IDLE_TIMEOUT; default 30).") var idleTimeout: Int?
+    @Option(help: "Seconds without input before a customer screen resets (env BALIE_IDLE_SECONDS; default 120).") var idleSeconds: Int?
+    @Option(help: "Seconds of warning before that reset (env BALIE_IDLE_WARN_SECONDS; default 30).") var idleWarnSeconds: Int?
+    @Option(help: "This kiosk's name (env BALIE_KIOSK; default kiosk).") var kiosk: String?
+    @Option(help: "PEM certificate file for HTTPS (env BALIE_TLS_CERT).") var tlsCert: String?
+    @Option(help: "PEM private key file for HTTPS (env BALIE_TLS_KEY).") var tlsKey: String?
+    @Flag(help: "A TLS proxy stands in front: Secure cookies and HSTS (env BALIE_BEHIND_TLS_PROXY).") var behindTLSProxy = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env BALIE_LOG_LEVEL; default info).") var logLevel: String?
+
+    func run() throws {
+        let levelName = logLevel ?? Environment.value("LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "balie")
+
+        var server = ServerConfiguration()
+        server.host = host ?? Environment.value("HOST") ?? "127.0.0.1"
+        let portNumber = try Environment.int("PORT", port, default: 8080)
+        guard (0...65535).contains(portNumber) else { throw ValidationError("The port must be between 0 and 65535.") }
+        server.port = UInt16(portNumber)
+        server.threads = try Environment.int("THREADS", threads, default: server.threads)
+        server.maxBodyBytes = try Environment.int("MAX_BODY_BYTES", maxBodyBytes, default: server.maxBodyBytes)
+        server.maxURLLength = try Environment.int("MAX_URL_LENGTH", maxURLLength, default: server.maxURLLength)
+        server.maxConnections = try Environment.int("MAX_CONNECTIONS", maxConnections, default: server.maxConnections)
+        server.maxConnectionsPerClient = try Environment.int(
+            "MAX_CONNECTIONS_PER_CLIENT", maxConnectionsPerClient, default: server.maxConnectionsPerClient)
+        server.idleTimeoutSeconds = try Environment.int("IDLE_TIMEOUT", idleTimeout, default: server.idleTimeoutSeconds)
+        for (name, value) in [("threads", server.threads), ("max-body-bytes", server.maxBodyBytes),
+                              ("max-url-length", server.maxURLLength), ("max-connections", server.maxConnections),
+                              ("max-connections-per-client", server.maxConnectionsPerClient),
+                              ("idle-timeout", server.idleTimeoutSeconds)] where value < 1 {
+            throw ValidationError("--\(name) must be at least 1.")
+        }
+        let certPath = tlsCert ?? Environment.value("TLS_CERT"), keyPath = tlsKey ?? Environment.value("TLS_KEY")
+        if (certPath == nil) != (keyPath == nil) { throw ValidationError("--tls-cert and --tls-key go together.") }
+        if let certPath, let keyPath {
+            server.tlsCertificatePEM = try String(contentsOfFile: certPath, encoding: .utf8)
+            server.tlsKeyPEM = try String(contentsOfFile: keyPath, encoding: .utf8)
+        }
+
+        var web = WebConfiguration()
+        web.wwwDirectory = www ?? Environment.value("WWW") ?? "www"
+        web.localesDirectory = locales ?? Environment.value("LOCALES") ?? "locales"
+        web.kioskName = kiosk ?? Environment.value("KIOSK") ?? "kiosk"
+        web.idleSeconds = try Environment.int("IDLE_SECONDS", idleSeconds, default: web.idleSeconds)
+        web.idleWarnSeconds = try Environment.int("IDLE_WARN_SECONDS", idleWarnSeconds, default: web.idleWarnSeconds)
+        guard web.idleWarnSeconds >= 1, web.idleSeconds > web.idleWarnSeconds else {
+            throw ValidationError("--idle-seconds must be longer than --idle-warn-seconds, and both at least 1.")
+        }
+        web.behindTLSProxy = Environment.flag("BEHIND_TLS_PROXY", behindTLSProxy)
+
+        let termination = TerminationSignal()
+        let db = try database.open()
+        if Environment.flag("DEMO", demo) { try DemoData.fill(db) }
+        let app = try WebApp(configuration: web, database: db, logger: logger)
+        let http = Server(configuration: server, application: app, logger: logger)
+        try http.start()
+        let scheme = server.isTLS ? "https" : "http"
+        let shownHost = server.host.contains(":") ? "[\(server.host)]" : server.host
+        // Unbuffered, so that scripts and tests waiting for this line see it at once.
+        FileHandle.standardOutput.write(Data("Balie listening on \(scheme)://\(shownHost):\(http.port)\n".utf8))
+        let signal = termination.wait()
+        logger.notice("stopping", metadata: ["signal": .string(signal), "in_flight": .stringConvertible(http.requestsInFlight)])
+        http.stop()
+        logger.notice("stopped")
+    }
+}

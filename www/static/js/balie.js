@@ -1,0 +1,83 @@
+/* Balie: progressive enhancement only. Every page works without this file.
+   (a) customer mode: warn before the idle reset, "I am still here" can be pressed again and again;
+   (b) a second submit of the same form within one second is ignored. */
+(function () {
+  'use strict';
+  if (!('querySelector' in document) || !window.HTMLDialogElement || !document.addEventListener) return;
+  var d = document;
+
+  // (b) No double submit.
+  d.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form || form.nodeName !== 'FORM' || form.getAttribute('method') === 'dialog') return;
+    var now = Date.now();
+    var last = Number(form.getAttribute('data-submitted-at')) || 0;
+    if (now - last < 1000) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute('data-submitted-at', String(now));
+  }, false);
+
+  // (a) Idle warning.
+  var body = d.body;
+  var total = Number(body.getAttribute('data-idle-seconds'));
+  var warn = Number(body.getAttribute('data-idle-warn-seconds'));
+  var resetUrl = body.getAttribute('data-idle-reset-url');
+  var dialog = d.getElementById('idle-dialog');
+  var countdown = d.getElementById('idle-countdown');
+  if (!(total > 0) || !resetUrl || !dialog || !countdown || typeof dialog.showModal !== 'function') return;
+  if (!(warn > 0) || warn > total) warn = Math.min(30, total);
+
+  var rules = null;
+  try { rules = new Intl.PluralRules(d.documentElement.lang); } catch (e) { rules = null; }
+  var idleTimer = null;
+  var tickTimer = null;
+  var deadline = 0;
+
+  function sentence(seconds) {
+    var category = rules ? rules.select(seconds) : (seconds === 1 ? 'one' : 'other');
+    var text = countdown.getAttribute('data-' + category) || countdown.getAttribute('data-other') || '';
+    return text.replace('{seconds}', String(seconds));
+  }
+
+  function tick() {
+    var left = Math.ceil((deadline - Date.now()) / 1000);
+    if (left <= 0) {
+      window.clearInterval(tickTimer);
+      window.location.replace(resetUrl);
+      return;
+    }
+    var text = sentence(left);
+    if (countdown.textContent !== text) countdown.textContent = text;
+  }
+
+  function showWarning() {
+    deadline = Date.now() + warn * 1000;
+    tick();
+    if (!dialog.open) dialog.showModal();
+    window.clearInterval(tickTimer);
+    tickTimer = window.setInterval(tick, 250);
+  }
+
+  function restart() {
+    window.clearTimeout(idleTimer);
+    idleTimer = window.setTimeout(showWarning, (total - warn) * 1000);
+  }
+
+  function activity() {
+    if (!dialog.open) restart();
+  }
+
+  ['pointerdown', 'keydown', 'touchstart', 'wheel', 'scroll', 'input'].forEach(function (type) {
+    d.addEventListener(type, activity, { capture: true, passive: true });
+  });
+
+  // Any way of closing the dialog (the button, the Escape key) means "I am still here".
+  dialog.addEventListener('close', function () {
+    window.clearInterval(tickTimer);
+    restart();
+  });
+
+  restart();
+}());
