@@ -19,7 +19,7 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeoutSeconds: Int = 30
     /// Memory libmicrohttpd may use per connection for the request line and headers; headers that
     /// do not fit get 431.
-    public var connectionMemoryBytes: Int = 64 * 1024
+    public var connectionMemoryBytes: Int = 32 * 1024
     /// How long a graceful stop waits for requests in flight.
     public var shutdownGraceSeconds: Double = 10
     /// PEM text of a TLS certificate and key; when both are set the server speaks HTTPS.

@@ -31,11 +31,7 @@ struct Serve: ParsableCommand {
     func run() throws {
         let levelName = logLevel ?? Environment.value("LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in BufferedLogHandler(label: label, level: level) }
         let logger = Logger(label: "balie")
 
         var server = ServerConfiguration()
@@ -88,5 +84,6 @@ struct Serve: ParsableCommand {
         logger.notice("stopping", metadata: ["signal": .string(signal), "in_flight": .stringConvertible(http.requestsInFlight)])
         http.stop()
         logger.notice("stopped")
+        BufferedLogHandler.Sink.standardError.flush()
     }
 }

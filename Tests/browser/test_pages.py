@@ -264,6 +264,7 @@ def test_page_transfers_at_most_60_kb(fresh_driver, demo_server, path):
     entries = d.execute_script(JS_TRANSFER)
     total = sum(max(e["transfer"], e["encoded"]) for e in entries)
     listing = "\n".join(f"  {max(e['transfer'], e['encoded']):>7} {e['name']}" for e in entries)
+    print(f"{path}: {total} bytes\n{listing}")
     assert total <= MAX_PAGE_BYTES, f"{path}: {total} bytes > {MAX_PAGE_BYTES}:\n{listing}"
     foreign = [e["name"] for e in entries if urlparse(e["name"]).netloc not in ("", urlparse(demo_server.base_url).netloc)
                and not e["name"].startswith("data:")]
