@@ -19,6 +19,11 @@ let package = Package(
             pkgConfig: "libmicrohttpd",
             providers: [.apt(["libmicrohttpd-dev"])]
         ),
+        .systemLibrary(
+            name: "CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
         .target(
             name: "BalieHTTP",
             dependencies: [
@@ -37,7 +42,7 @@ let package = Package(
         .target(
             name: "BalieWeb",
             dependencies: [
-                "BalieHTTP", "BalieCore", "BalieStore",
+                "BalieHTTP", "BalieCore", "BalieStore", "CArgon2",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -20,6 +20,45 @@ extension AppDatabase {
                 CREATE INDEX staff_call_at ON staff_call(at);
                 """)
         }
+        migrator.registerMigration("v2-staff") { db in
+            try db.execute(sql: """
+                CREATE TABLE staff (
+                    id INTEGER PRIMARY KEY,
+                    username TEXT NOT NULL UNIQUE CHECK (length(username) BETWEEN 2 AND 64),
+                    full_name TEXT NOT NULL CHECK (length(full_name) BETWEEN 1 AND 100),
+                    role TEXT NOT NULL CHECK (role IN ('staff', 'supervisor', 'remote', 'admin')),
+                    branch TEXT CHECK (branch IS NULL OR length(branch) BETWEEN 1 AND 64),
+                    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                    password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%')
+                ) STRICT;
+                CREATE TABLE staff_session (
+                    token_hash TEXT PRIMARY KEY NOT NULL CHECK (length(token_hash) = 64),
+                    staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    last_seen_at REAL NOT NULL,
+                    client_address TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX staff_session_staff ON staff_session(staff_id);
+                CREATE TABLE sign_in_failure (
+                    id INTEGER PRIMARY KEY,
+                    username TEXT NOT NULL,
+                    client_address TEXT NOT NULL,
+                    at REAL NOT NULL
+                ) STRICT;
+                CREATE INDEX sign_in_failure_username ON sign_in_failure(username, at);
+                CREATE INDEX sign_in_failure_address ON sign_in_failure(client_address, at);
+                CREATE TABLE audit_event (
+                    id INTEGER PRIMARY KEY,
+                    at REAL NOT NULL,
+                    action TEXT NOT NULL,
+                    actor_id INTEGER REFERENCES staff(id) ON DELETE SET NULL,
+                    subject TEXT,
+                    origin TEXT NOT NULL,
+                    detail TEXT
+                ) STRICT;
+                CREATE INDEX audit_event_at ON audit_event(at);
+                """)
+        }
         return migrator
     }()
 }

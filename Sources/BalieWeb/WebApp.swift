@@ -13,8 +13,9 @@ public final class WebApp: HTTPApplication {
     let staticFiles: StaticFiles
     let renderer: PageRenderer
     let localization: Localization
-    let router = Router<PageHandler>()
+    let router = Router<WebRoute>()
     let csrfKey: [UInt8]
+    let authentication: Authentication
     let startedAt = Date()
 
     public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
@@ -25,17 +26,36 @@ public final class WebApp: HTTPApplication {
         renderer = try PageRenderer(directory: configuration.wwwDirectory + "/templates")
         localization = try Localization(directory: configuration.localesDirectory)
         csrfKey = try database.secret(named: "csrf")
+        authentication = try Authentication(
+            database: database, policy: configuration.sessionPolicy, throttle: configuration.signInThrottle,
+            hasher: configuration.passwordHasher)
         registerSystemRoutes()
+        registerSignInRoutes()
+        registerStaffRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()
         registerShowcaseRoutes()
     }
 
-    func get(_ pattern: String, _ handler: @escaping PageHandler) { router.add("GET", pattern, handler) }
-    func post(_ pattern: String, _ handler: @escaping PageHandler) { router.add("POST", pattern, handler) }
+    func get(_ pattern: String, _ access: Access = .everyone, _ handler: @escaping PageHandler) {
+        router.add("GET", pattern, WebRoute(access: access, handler: handler))
+    }
+    func post(_ pattern: String, _ access: Access = .everyone, _ handler: @escaping PageHandler) {
+        router.add("POST", pattern, WebRoute(access: access, handler: handler))
+    }
 
     /// Every route as "METHOD pattern", for tests that walk them all.
     public var routeList: [String] { router.routes.map { "\($0.method) \($0.pattern)" } }
+
+    /// The roles that may use a route ("GET /staff"); nil for a route open to everyone.
+    public func allowedRoles(_ route: String) -> Set<StaffRole>? {
+        guard let found = router.routes.first(where: { "\($0.method) \($0.pattern)" == route }) else { return nil }
+        if case .roles(let roles) = found.handler.access { return roles }
+        return nil
+    }
+
+    /// Where the audit trail says something happened: this kiosk and the client's address.
+    func origin(_ request: Request) -> String { "\(configuration.kioskName)/\(request.clientAddress)" }
 
     // MARK: - HTTPApplication
 
@@ -72,15 +92,34 @@ public final class WebApp: HTTPApplication {
         return response
     }
 
-    private func run(_ handler: PageHandler, _ request: Request) -> Response {
-        let visit = Visit(request: request, localization: localization, csrfKey: csrfKey)
+    private func run(_ route: WebRoute, _ request: Request) -> Response {
+        var visit = Visit(request: request, localization: localization, csrfKey: csrfKey)
+        var clearSessionCookie = false
         do {
+            switch try authentication.lookup(request, origin: origin(request)) {
+            case .active(let signedIn): visit.attach(signedIn, key: csrfKey)
+            case .expired: clearSessionCookie = true
+            case .none: break
+            }
+            if case .roles(let roles) = route.access {
+                guard let signedIn = visit.signedIn else {
+                    let back = ["GET", "HEAD"].contains(request.method) ? Self.localPath(request) : "/staff"
+                    var response = Response.redirect(
+                        to: "/sign-in?return=\(Self.queryEscaped(back))" + (clearSessionCookie ? "&expired=1" : ""), status: .found)
+                    if clearSessionCookie { response.setCookie(.expired(Authentication.cookieName, secure: isSecure(request))) }
+                    return secured(response, request: request, personal: true)
+                }
+                guard roles.contains(signedIn.staff.role) else { throw PageError.forbidden }
+            }
             var form = QueryParameters()
             if request.method == "POST" && !isAPI(request) {
                 form = try request.form()
                 guard visit.acceptsCSRF(form["csrf"]) else { throw PageError.csrf }
             }
-            var response = try handler(PageRequest(http: request, visit: visit, form: form))
+            var response = try route.handler(PageRequest(http: request, visit: visit, form: form))
+            if clearSessionCookie && !response.headers.values("Set-Cookie").contains(where: { $0.hasPrefix(Authentication.cookieName + "=") }) {
+                response.setCookie(.expired(Authentication.cookieName, secure: isSecure(request)))
+            }
             // Only pages start a visit: health checks and API clients get no cookie.
             let isPage = response.headers["Content-Type"]?.hasPrefix("text/html") ?? false
             if visit.isNew && isPage && response.headers.values("Set-Cookie").isEmpty {
@@ -158,8 +197,16 @@ public final class WebApp: HTTPApplication {
                 "reset_url": "/kiosk/reset",
                 "still_there_url": "/kiosk/still-there?return=" + Self.queryEscaped(returnTo),
             ] as [String: Any],
-            "customer_mode": true,
-            "staff_mode": false,
+            "customer_mode": request.signedIn == nil,
+            "staff_mode": request.signedIn != nil,
+            "staff_signed_in": request.signedIn != nil,
+            "staff_bar": ["name": request.signedIn?.staff.fullName ?? ""],
+            "session": request.signedIn.map { signedIn -> [String: Any] in
+                [
+                    "seconds_left": configuration.sessionPolicy.secondsLeft(of: signedIn.session, at: Date()),
+                    "warn_seconds": Int(configuration.sessionPolicy.warningBefore),
+                ]
+            } as Any,
             "request_id": request.http.requestID,
         ]
     }
@@ -188,8 +235,11 @@ public final class WebApp: HTTPApplication {
     // MARK: - Headers and cookies
 
     func cookie(_ name: String, _ value: String, _ request: Request) -> Cookie {
-        Cookie(name: name, value: value, secure: request.isSecure || configuration.behindTLSProxy)
+        Cookie(name: name, value: value, secure: isSecure(request))
     }
+
+    /// Served over TLS, directly or behind a proxy that terminates it.
+    func isSecure(_ request: Request) -> Bool { request.isSecure || configuration.behindTLSProxy }
 
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

@@ -1,3 +1,5 @@
+import BalieCore
+
 /// Settings of the web application (the HTTP limits live in `ServerConfiguration`).
 public struct WebConfiguration: Sendable {
     /// The folder with `static/` and `templates/`.
@@ -12,6 +14,12 @@ public struct WebConfiguration: Sendable {
     public var idleWarnSeconds = 30
     /// Set when a TLS-terminating proxy stands in front: cookies get `Secure` and HSTS is sent.
     public var behindTLSProxy = false
+    /// Staff session lifetimes.
+    public var sessionPolicy = SessionPolicy()
+    /// Limits on password guessing.
+    public var signInThrottle = SignInThrottle()
+    /// Password hashing parameters (at least OWASP's minimum).
+    public var passwordHasher = PasswordHasher.owaspMinimum
 
     public init() {}
 }

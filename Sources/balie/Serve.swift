@@ -22,6 +22,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds before an idle connection is closed (env BALIE_IDLE_TIMEOUT; default 30).") var idleTimeout: Int?
     @Option(help: "Seconds without input before a customer screen resets (env BALIE_IDLE_SECONDS; default 120).") var idleSeconds: Int?
     @Option(help: "Seconds of warning before that reset (env BALIE_IDLE_WARN_SECONDS; default 30).") var idleWarnSeconds: Int?
+    @Option(help: "Seconds without a request before a staff session ends (env BALIE_SESSION_IDLE_TIMEOUT; default 900).") var sessionIdleTimeout: Int?
+    @Option(help: "Seconds after sign-in when a staff session ends anyway (env BALIE_SESSION_ABSOLUTE_TIMEOUT; default 36000).") var sessionAbsoluteTimeout: Int?
     @Option(help: "This kiosk's name (env BALIE_KIOSK; default kiosk).") var kiosk: String?
     @Option(help: "PEM certificate file for HTTPS (env BALIE_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key file for HTTPS (env BALIE_TLS_KEY).") var tlsKey: String?
@@ -69,6 +71,15 @@ struct Serve: ParsableCommand {
             throw ValidationError("--idle-seconds must be longer than --idle-warn-seconds, and both at least 1.")
         }
         web.behindTLSProxy = Environment.flag("BEHIND_TLS_PROXY", behindTLSProxy)
+        let idle = try Environment.int("SESSION_IDLE_TIMEOUT", sessionIdleTimeout, default: Int(web.sessionPolicy.idleTimeout))
+        let absolute = try Environment.int("SESSION_ABSOLUTE_TIMEOUT", sessionAbsoluteTimeout, default: Int(web.sessionPolicy.absoluteTimeout))
+        guard idle >= 1, absolute >= idle else {
+            throw ValidationError("--session-idle-timeout must be at least 1 and not longer than --session-absolute-timeout.")
+        }
+        web.sessionPolicy.idleTimeout = TimeInterval(idle)
+        web.sessionPolicy.absoluteTimeout = TimeInterval(absolute)
+        // The warning comes 2 minutes before the end, or at half the idle time when that is shorter.
+        web.sessionPolicy.warningBefore = min(web.sessionPolicy.warningBefore, TimeInterval(idle) / 2)
 
         let termination = TerminationSignal()
         let db = try database.open()

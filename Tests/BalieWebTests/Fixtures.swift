@@ -1,3 +1,4 @@
+import BalieCore
 import BalieHTTP
 import BalieStore
 import Foundation
@@ -8,13 +9,35 @@ import Logging
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-func makeTestApp() throws -> WebApp {
+/// Cheap Argon2id parameters so that tests sign in quickly; production uses `owaspMinimum`.
+let testHasher = PasswordHasher(memoryKiB: 256, iterations: 1, lanes: 1)
+let testPassword = "correct horse battery"
+
+func makeTestApp(databasePath: String? = nil, configure: (inout WebConfiguration) -> Void = { _ in }) throws -> WebApp {
     var configuration = WebConfiguration()
     configuration.wwwDirectory = repositoryRoot + "/www"
     configuration.localesDirectory = repositoryRoot + "/locales"
     configuration.kioskName = "test-kiosk"
-    return try WebApp(configuration: configuration, database: AppDatabase(inMemoryNamed: UUID().uuidString),
-                      logger: Logger(label: "test"))
+    configuration.passwordHasher = testHasher
+    configure(&configuration)
+    let database = try databasePath.map { try AppDatabase(path: $0) } ?? AppDatabase(inMemoryNamed: UUID().uuidString)
+    return try WebApp(configuration: configuration, database: database, logger: Logger(label: "test"))
+}
+
+/// Adds an account with `testPassword`.
+@discardableResult
+func addStaff(_ app: WebApp, _ username: String, role: StaffRole, active: Bool = true) throws -> Staff {
+    try app.database.insertStaff(Staff(username: username, fullName: "Test \(username)", role: role, branch: "Centrum",
+                                       isActive: active, passwordHash: testHasher.hash(testPassword)))
+}
+
+extension TestBrowser {
+    /// Signs in through the form, as a person would.
+    @discardableResult
+    func signIn(_ username: String, password: String = testPassword) throws -> Response {
+        let form = try get("/sign-in")
+        return try post("/sign-in", form: [("csrf", form.csrfToken ?? ""), ("username", username), ("password", password)])
+    }
 }
 
 /// A tiny browser: keeps cookies between requests, like the kiosk's.

@@ -106,6 +106,7 @@ import Testing
         let dynamic = Set(TaskGroup.allCases.flatMap { ["groups.\($0.translationKey).name", "groups.\($0.translationKey).description"] })
             .union(TaskGroup.allCases.flatMap { $0.exampleTasks.map { "tasks.\($0)" } })
             .union(WebApp.errorKinds.flatMap { ["errors.\($0).title", "errors.\($0).message"] })
+            .union(StaffRole.allCases.map(WebApp.roleKey))
         // A template may also open a section on the parent (`{{#t.components.field}}`) and name the leaf inside.
         func usedInSection(_ key: String) -> Bool {
             guard let dot = key.lastIndex(of: ".") else { return false }

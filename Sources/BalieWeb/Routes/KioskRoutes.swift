@@ -70,7 +70,7 @@ extension WebApp {
             response.headers["Clear-Site-Data"] = "\"cache\", \"storage\""
             return response
         }
-        get("/kiosk/reset", reset)
-        post("/kiosk/reset", reset)
+        get("/kiosk/reset", .everyone, reset)
+        post("/kiosk/reset", .everyone, reset)
     }
 }

@@ -13,6 +13,7 @@ struct PageError: HTTPResponseError {
     static func badRequest(_ detail: String) -> PageError {
         PageError(status: .badRequest, kind: "bad_request", detail: detail)
     }
+    static let forbidden = PageError(status: .forbidden, kind: "forbidden", detail: "Your role does not give access to this page.")
     static let csrf = PageError(status: .forbidden, kind: "csrf", detail: "The form's security token is missing or wrong.")
 }
 

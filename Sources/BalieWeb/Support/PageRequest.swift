@@ -8,7 +8,14 @@ struct PageRequest {
     let form: QueryParameters
 
     var parameters: [String: String] { http.parameters }
+    var signedIn: SignedIn? { visit.signedIn }
     var language: String { visit.language.code }
 }
 
 typealias PageHandler = @Sendable (PageRequest) throws -> Response
+
+/// A route's handler with the roles that may reach it.
+struct WebRoute: Sendable {
+    let access: Access
+    let handler: PageHandler
+}

@@ -10,7 +10,9 @@ struct Visit {
     var language: Localization.Language
     let id: String
     let isNew: Bool
-    let csrfToken: String
+    private(set) var csrfToken: String
+    /// The member of staff signed in on this device, if any.
+    private(set) var signedIn: SignedIn?
 
     init(request: Request, localization: Localization, csrfKey: [UInt8]) {
         let cookies = request.cookies
@@ -30,9 +32,16 @@ struct Visit {
         SHA256.hmac(key: key, message: Array("csrf:\(visitID)".utf8)).base64URLString
     }
 
+    /// Signed in, forms carry a token bound to the staff session instead of the visit, so that a new
+    /// session (a new sign-in) invalidates every form of the old one.
+    mutating func attach(_ signedIn: SignedIn, key: [UInt8]) {
+        self.signedIn = signedIn
+        csrfToken = SHA256.hmac(key: key, message: Array("csrf-session:\(signedIn.session.tokenHash)".utf8)).base64URLString
+    }
+
     /// Whether a form's token is the one this visit was given.
     func acceptsCSRF(_ token: String?) -> Bool {
-        guard !isNew, let token else { return false }
+        guard !isNew || signedIn != nil, let token else { return false }
         return constantTimeEquals(Array(token.utf8), Array(csrfToken.utf8))
     }
 }

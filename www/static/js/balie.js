@@ -1,6 +1,8 @@
 /* Balie: progressive enhancement only. Every page works without this file.
    (a) customer mode: warn before the idle reset, "I am still here" can be pressed again and again;
-   (b) a second submit of the same form within one second is ignored. */
+   (b) a second submit of the same form within one second is ignored;
+   (c) staff mode: warn before the server-side session ends; "Stay signed in" posts to /session/extend.
+   Without this file the server's session timeout still applies. */
 (function () {
   'use strict';
   if (!('querySelector' in document) || !window.HTMLDialogElement || !document.addEventListener) return;
@@ -19,8 +21,48 @@
     form.setAttribute('data-submitted-at', String(now));
   }, false);
 
-  // (a) Idle warning.
   var body = d.body;
+
+  function pluralText(element, count, placeholder) {
+    var rules = null;
+    try { rules = new Intl.PluralRules(d.documentElement.lang); } catch (e) { rules = null; }
+    var category = rules ? rules.select(count) : (count === 1 ? 'one' : 'other');
+    var text = element.getAttribute('data-' + category) || element.getAttribute('data-other') || '';
+    return text.replace('{' + placeholder + '}', String(count));
+  }
+
+  // (c) Session expiry warning. The deadline is counted from page load: only a request to the
+  // server extends the session, so activity on the page does not move it.
+  (function () {
+    var seconds = Number(body.getAttribute('data-session-seconds'));
+    var warnFor = Number(body.getAttribute('data-session-warn-seconds'));
+    var expiredUrl = body.getAttribute('data-session-expired-url');
+    var box = d.getElementById('session-dialog');
+    var counter = d.getElementById('session-countdown');
+    if (!(seconds > 0) || !expiredUrl || !box || !counter || typeof box.showModal !== 'function') return;
+    if (!(warnFor > 0) || warnFor > seconds) warnFor = Math.min(120, seconds);
+    var end = Date.now() + seconds * 1000;
+    var timer = null;
+
+    function update() {
+      var left = Math.ceil((end - Date.now()) / 1000);
+      if (left <= 0) {
+        window.clearInterval(timer);
+        window.location.replace(expiredUrl);
+        return;
+      }
+      var text = pluralText(counter, left, 'seconds');
+      if (counter.textContent !== text) counter.textContent = text;
+      if (left <= warnFor && !box.open && !box.hasAttribute('data-dismissed')) box.showModal();
+    }
+
+    // Escape closes the dialog; the countdown still runs and ends on the expired page.
+    box.addEventListener('close', function () { box.setAttribute('data-dismissed', ''); });
+    timer = window.setInterval(update, 250);
+    update();
+  }());
+
+  // (a) Idle warning.
   var total = Number(body.getAttribute('data-idle-seconds'));
   var warn = Number(body.getAttribute('data-idle-warn-seconds'));
   var resetUrl = body.getAttribute('data-idle-reset-url');

@@ -1,0 +1,88 @@
+import Foundation
+
+/// What a member of staff may do. Every route declares the roles that may use it.
+public enum StaffRole: String, CaseIterable, Sendable, Codable {
+    /// Helps customers at a kiosk.
+    case staff
+    /// Staff, plus the insights of a branch.
+    case supervisor
+    /// A colleague elsewhere (contact centre) who helps a kiosk from a distance.
+    case remote
+    /// Manages accounts and settings.
+    case admin
+}
+
+/// A staff account. The password is only ever held as an Argon2id hash.
+public struct Staff: Sendable, Equatable {
+    public var id: Int64?
+    public var username: String
+    public var fullName: String
+    public var role: StaffRole
+    public var branch: String?
+    public var isActive: Bool
+    public var passwordHash: String
+
+    public init(id: Int64? = nil, username: String, fullName: String, role: StaffRole, branch: String?,
+                isActive: Bool = true, passwordHash: String) {
+        self.id = id
+        self.username = username
+        self.fullName = fullName
+        self.role = role
+        self.branch = branch
+        self.isActive = isActive
+        self.passwordHash = passwordHash
+    }
+}
+
+/// Validation of what staff accounts are made of.
+public enum StaffRules {
+    public static let usernameLength = 2...64
+    public static let fullNameLength = 1...100
+    public static let branchLength = 1...64
+    public static let minimumPasswordLength = 12
+    /// Long enough for any passphrase, short enough that hashing cannot be used to tie up the server.
+    public static let maximumPasswordLength = 256
+
+    public enum Problem: Error, Equatable, Sendable {
+        case usernameInvalid
+        case fullNameInvalid
+        case branchInvalid
+        case passwordTooShort
+        case passwordTooLong
+        case passwordTooCommon
+    }
+
+    /// Usernames are lower-case letters, digits, dots, dashes and underscores.
+    public static func normalizedUsername(_ text: String) throws(Problem) -> String {
+        let username = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard usernameLength.contains(username.count),
+            username.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) })
+        else { throw .usernameInvalid }
+        return username
+    }
+
+    public static func checkFullName(_ text: String) throws(Problem) -> String {
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard fullNameLength.contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { throw .fullNameInvalid }
+        return name
+    }
+
+    public static func checkBranch(_ text: String?) throws(Problem) -> String? {
+        guard let text else { return nil }
+        let branch = text.trimmingCharacters(in: .whitespaces)
+        guard branchLength.contains(branch.count), !branch.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { throw .branchInvalid }
+        return branch
+    }
+
+    /// At least 12 characters, at most 256, not a common password, not the username.
+    public static func checkPassword(_ password: String, username: String) throws(Problem) {
+        guard password.count >= minimumPasswordLength else { throw .passwordTooShort }
+        guard password.utf8.count <= maximumPasswordLength else { throw .passwordTooLong }
+        let folded = password.lowercased()
+        if CommonPasswords.contains(folded) || folded == username.lowercased() || Set(folded).count <= 2 {
+            throw .passwordTooCommon
+        }
+    }
+}

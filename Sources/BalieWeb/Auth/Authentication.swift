@@ -1,0 +1,120 @@
+import BalieCore
+import BalieHTTP
+import BalieStore
+import Foundation
+
+/// A member of staff signed in on this request.
+struct SignedIn: Sendable {
+    let staff: Staff
+    let session: StaffSession
+    let staffID: Int64
+}
+
+/// Who may use a route.
+enum Access: Sendable {
+    /// Anyone, signed in or not.
+    case everyone
+    /// Signed-in staff with one of these roles; others get 403, and without a session 302 to sign-in.
+    case roles(Set<StaffRole>)
+
+    static let anyStaff = Access.roles(Set(StaffRole.allCases))
+    static let admin = Access.roles([.admin])
+}
+
+/// Server-side staff sessions: a random 256-bit token in an `HttpOnly`, `SameSite=Strict` cookie,
+/// stored only as its SHA-256 hash; idle and absolute expiry; a new token at every sign-in.
+struct Authentication: Sendable {
+    static let cookieName = "balie_session"
+
+    let database: AppDatabase
+    let policy: SessionPolicy
+    let throttle: SignInThrottle
+    let hasher: PasswordHasher
+    /// Verified when the username is unknown, so that a wrong username takes as long as a wrong password.
+    let decoyHash: String
+
+    init(database: AppDatabase, policy: SessionPolicy, throttle: SignInThrottle, hasher: PasswordHasher) throws {
+        self.database = database
+        self.policy = policy
+        self.throttle = throttle
+        self.hasher = hasher
+        decoyHash = try hasher.hash(SecureRandom.token())
+    }
+
+    static func tokenHash(_ token: String) -> String { SHA256.hash(Array(token.utf8)).hexString }
+
+    enum Lookup {
+        case none
+        case expired
+        case active(SignedIn)
+    }
+
+    /// The session a request's cookie names. An expired one is removed and audited.
+    func lookup(_ request: Request, now: Date = Date(), origin: String) throws -> Lookup {
+        guard let token = request.cookies[Self.cookieName], token.utf8.count == 43 else { return .none }
+        let hash = Self.tokenHash(token)
+        guard let session = try database.session(tokenHash: hash) else { return .expired }
+        switch policy.state(of: session, at: now) {
+        case .active:
+            guard let staff = try database.staff(id: session.staffID), staff.isActive else {
+                try database.deleteSession(tokenHash: hash)
+                return .expired
+            }
+            // Touch at most every few seconds: enough precision for a 15-minute timeout, far fewer writes.
+            if now.timeIntervalSince(session.lastSeenAt) >= min(30, policy.idleTimeout / 10) {
+                try database.touchSession(tokenHash: hash, at: now)
+            }
+            var touched = session
+            touched.lastSeenAt = now
+            return .active(SignedIn(staff: staff, session: touched, staffID: session.staffID))
+        case .idleExpired, .absoluteExpired:
+            try database.deleteSession(tokenHash: hash)
+            try database.appendAudit(AuditEvent(at: now, action: .sessionExpired, actorID: session.staffID, subject: nil, origin: origin))
+            return .expired
+        }
+    }
+
+    enum SignInResult {
+        case success(Staff, token: String)
+        case wrong
+        case throttled
+    }
+
+    /// Checks a username and password, with throttling per username and per address, and audits the
+    /// outcome (never the password). On success the old session, if any, ends and a new token is made.
+    func signIn(username: String, password: String, request: Request, origin: String, now: Date = Date()) throws -> SignInResult {
+        let since = now.addingTimeInterval(-throttle.window)
+        let forUsername = try database.signInFailures(username: username, since: since)
+        let fromAddress = try database.signInFailures(clientAddress: request.clientAddress, since: since)
+        if throttle.isLocked(failuresForUsername: forUsername, failuresFromAddress: fromAddress) {
+            try database.appendAudit(AuditEvent(at: now, action: .signInThrottled, actorID: nil, subject: username, origin: origin))
+            return .throttled
+        }
+        let account = try database.staff(username: username)
+        let matches = hasher.verify(password, against: account?.passwordHash ?? decoyHash)
+        guard let account, let staffID = account.id, matches, account.isActive else {
+            try database.recordSignInFailure(username: username, clientAddress: request.clientAddress, at: now)
+            try database.appendAudit(AuditEvent(at: now, action: .signInFailed, actorID: account?.id, subject: username, origin: origin))
+            return .wrong
+        }
+        try database.clearSignInFailures(username: username)
+        if hasher.needsRehash(account.passwordHash) {
+            var upgraded = account
+            upgraded.passwordHash = try hasher.hash(password)
+            try database.updateStaff(upgraded)
+        }
+        if let old = request.cookies[Self.cookieName] { try database.deleteSession(tokenHash: Self.tokenHash(old)) }
+        let token = SecureRandom.token()
+        try database.insertSession(StaffSession(
+            tokenHash: Self.tokenHash(token), staffID: staffID, createdAt: now, lastSeenAt: now,
+            clientAddress: request.clientAddress))
+        try database.appendAudit(AuditEvent(at: now, action: .signIn, actorID: staffID, subject: account.username, origin: origin))
+        return .success(account, token: token)
+    }
+
+    /// Ends the session (sign-out or lock) and audits it.
+    func end(_ signedIn: SignedIn, action: AuditEvent.Action, origin: String, now: Date = Date()) throws {
+        try database.deleteSession(tokenHash: signedIn.session.tokenHash)
+        try database.appendAudit(AuditEvent(at: now, action: action, actorID: signedIn.staffID, subject: signedIn.staff.username, origin: origin))
+    }
+}

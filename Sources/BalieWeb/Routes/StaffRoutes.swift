@@ -1,0 +1,67 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+
+/// The staff start page and, for admins, the list of staff accounts.
+extension WebApp {
+    /// The translation key of a role's name.
+    static func roleKey(_ role: StaffRole) -> String { "roles.\(role.rawValue)" }
+
+    func registerStaffRoutes() {
+        get("/staff", .anyStaff) { [unowned self] request in
+            let language = request.language
+            let staff = request.signedIn!.staff
+            let formatter = DateFormatter()
+            formatter.dateFormat = "HH:mm"
+            let calls = try database.recentStaffCalls(limit: 10).map { call -> [String: Any] in
+                [
+                    "kiosk": call.kiosk,
+                    "group_name": call.group.map { localization.text("groups.\($0.translationKey).name", language) } ?? "",
+                    "when": formatter.string(from: call.at),
+                ]
+            }
+            return try page("pages/staff_home", request, title: localization.text("staff_home.title", language), [
+                "staff": [
+                    "full_name": staff.fullName, "role_name": localization.text(Self.roleKey(staff.role), language),
+                    "branch": staff.branch as Any,
+                ] as [String: Any],
+                "welcome": localization.text("staff_home.welcome", language, ["name": staff.fullName]),
+                "calls": calls,
+                "has_calls": !calls.isEmpty,
+                "is_admin": staff.role == .admin,
+            ])
+        }
+
+        get("/admin/staff", .admin) { [unowned self] request in
+            let language = request.language
+            let accounts = try database.allStaff().map { account -> [String: Any] in
+                let next = account.isActive ? "disable" : "enable"
+                let label = account.isActive ? "admin_staff.disable" : "admin_staff.enable"
+                return [
+                    "username": account.username, "full_name": account.fullName,
+                    "role_name": localization.text(Self.roleKey(account.role), language),
+                    "branch": account.branch ?? "", "active": account.isActive,
+                    "status_text": localization.text(account.isActive ? "admin_staff.active" : "admin_staff.disabled", language),
+                    "toggle_action": "/admin/staff/\(Self.queryEscaped(account.username))/\(next)",
+                    "toggle_label": localization.text(label, language),
+                ]
+            }
+            return try page("pages/admin_staff", request, title: localization.text("admin_staff.title", language), ["accounts": accounts])
+        }
+
+        for (action, active) in [("disable", false), ("enable", true)] {
+            post("/admin/staff/:username/\(action)", .admin) { [unowned self] request in
+                guard var account = try database.staff(username: request.parameters["username"] ?? ""), let id = account.id else {
+                    throw PageError.notFound("No such staff account.")
+                }
+                account.isActive = active
+                try database.updateStaff(account)
+                if !active { try database.deleteSessions(staffID: id) }
+                try database.appendAudit(AuditEvent(
+                    at: Date(), action: active ? .staffEnabled : .staffDisabled, actorID: request.signedIn?.staffID,
+                    subject: account.username, origin: origin(request.http)))
+                return .redirect(to: "/admin/staff")
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import BalieCore
+import BalieStore
+import BalieWeb
+import Foundation
+
+struct StaffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "staff", abstract: "Manage staff accounts. Passwords are read from standard input.",
+        subcommands: [Add.self, Disable.self, Enable.self, ResetPassword.self, List.self])
+
+    /// The first line of standard input: a password is never an argument, which `ps` would show.
+    static func readPassword(username: String) throws -> String {
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            throw CommandError("Give the password on standard input (for example: printf '%s\\n' \"$PASSWORD\" | balie staff ...).")
+        }
+        do {
+            try StaffRules.checkPassword(line, username: username)
+        } catch .passwordTooShort {
+            throw CommandError("The password must be at least \(StaffRules.minimumPasswordLength) characters.")
+        } catch .passwordTooLong {
+            throw CommandError("The password must be at most \(StaffRules.maximumPasswordLength) bytes.")
+        } catch {
+            throw CommandError("This password is too common or too easy to guess. Choose another.")
+        }
+        return line
+    }
+
+    static func existing(_ username: String, in database: AppDatabase) throws -> Staff {
+        let normalized = (try? StaffRules.normalizedUsername(username)) ?? username
+        guard let staff = try database.staff(username: normalized) else { throw CommandError("No staff account \(username).") }
+        return staff
+    }
+
+    static func audit(_ database: AppDatabase, _ action: AuditEvent.Action, _ username: String) throws {
+        try database.appendAudit(AuditEvent(at: Date(), action: action, actorID: nil, subject: username, origin: "cli"))
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a staff account.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Login name: letters, digits, . _ -") var username: String
+        @Option(help: "Full name, as colleagues see it.") var name: String
+        @Option(help: "staff, supervisor, remote or admin.") var role: String
+        @Option(help: "The branch the person works at.") var branch: String?
+
+        func run() throws {
+            guard let staffRole = StaffRole(rawValue: role) else { throw CommandError("The role must be staff, supervisor, remote or admin.") }
+            let login: String, fullName: String, branchName: String?
+            do {
+                login = try StaffRules.normalizedUsername(username)
+                fullName = try StaffRules.checkFullName(name)
+                branchName = try StaffRules.checkBranch(branch)
+            } catch .usernameInvalid {
+                throw CommandError("The username must be 2 to 64 letters, digits, dots, dashes or underscores.")
+            } catch .fullNameInvalid {
+                throw CommandError("The name must be 1 to 100 characters, without control characters.")
+            } catch {
+                throw CommandError("The branch must be 1 to 64 characters, without control characters.")
+            }
+            let db = try database.open()
+            guard try db.staff(username: login) == nil else { throw CommandError("The username \(login) is taken.") }
+            let password = try StaffCommand.readPassword(username: login)
+            let hash = try PasswordHasher.owaspMinimum.hash(password)
+            try db.insertStaff(Staff(username: login, fullName: fullName, role: staffRole, branch: branchName, passwordHash: hash))
+            try StaffCommand.audit(db, .staffCreated, login)
+            print("Added \(login) (\(staffRole.rawValue)).")
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account and end its sessions.")
+        @OptionGroup var database: DatabaseOptions
+        @Option var username: String
+
+        func run() throws {
+            let db = try database.open()
+            var staff = try StaffCommand.existing(username, in: db)
+            staff.isActive = false
+            try db.updateStaff(staff)
+            try db.deleteSessions(staffID: staff.id!)
+            try StaffCommand.audit(db, .staffDisabled, staff.username)
+            print("Disabled \(staff.username).")
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+        @OptionGroup var database: DatabaseOptions
+        @Option var username: String
+
+        func run() throws {
+            let db = try database.open()
+            var staff = try StaffCommand.existing(username, in: db)
+            staff.isActive = true
+            try db.updateStaff(staff)
+            try StaffCommand.audit(db, .staffEnabled, staff.username)
+            print("Enabled \(staff.username).")
+        }
+    }
+
+    struct ResetPassword: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password", abstract: "Set a new password (from standard input) and end the account's sessions.")
+        @OptionGroup var database: DatabaseOptions
+        @Option var username: String
+
+        func run() throws {
+            let db = try database.open()
+            var staff = try StaffCommand.existing(username, in: db)
+            staff.passwordHash = try PasswordHasher.owaspMinimum.hash(try StaffCommand.readPassword(username: staff.username))
+            try db.updateStaff(staff)
+            try db.deleteSessions(staffID: staff.id!)
+            try db.clearSignInFailures(username: staff.username)
+            try StaffCommand.audit(db, .passwordReset, staff.username)
+            print("New password set for \(staff.username).")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the staff accounts.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            for staff in try database.open().allStaff() {
+                let status = staff.isActive ? "active" : "disabled"
+                print([staff.username, staff.role.rawValue, staff.branch ?? "-", status, staff.fullName].joined(separator: "\t"))
+            }
+        }
+    }
+}
