@@ -5,6 +5,8 @@ public struct Response: Sendable {
     public enum Body: Sendable {
         case bytes([UInt8])
         case stream(ResponseStream)
+        /// Built once; its own headers are sent and `headers` is ignored.
+        case prepared(PreparedResponse)
     }
 
     public var status: HTTPStatus
@@ -63,7 +65,10 @@ public struct Response: Sendable {
 
     /// The body's bytes (empty for a stream).
     public var bodyBytes: [UInt8] {
-        if case .bytes(let bytes) = body { return bytes }
-        return []
+        switch body {
+        case .bytes(let bytes): bytes
+        case .prepared(let prepared): prepared.bytes
+        case .stream: []
+        }
     }
 }

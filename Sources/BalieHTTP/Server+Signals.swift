@@ -1,39 +1,27 @@
-import Dispatch
 import Foundation
 
-/// Catches SIGTERM and SIGINT from the moment it is made, so that a signal that arrives while the
-/// server starts is not lost; `wait()` blocks until one has arrived.
-public final class TerminationSignal: @unchecked Sendable {
-    private let semaphore = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var received: String?
-    private var sources: [DispatchSourceSignal] = []
-
+/// Waits for SIGTERM or SIGINT. Made first thing in `main`, before any thread starts, it blocks both
+/// signals so that every later thread inherits the mask: a signal that arrives while the server
+/// starts stays pending for `wait()` instead of being delivered to (and lost in) some other thread.
+public final class TerminationSignal: Sendable {
     public init() {
-        for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.arrived(name) }
-            source.resume()
-            // Only after the source listens: from here the default action (exit) no longer applies.
-            signal(number, SIG_IGN)
-            sources.append(source)
-        }
-    }
-
-    private func arrived(_ name: String) {
-        lock.lock()
-        let first = received == nil
-        if first { received = name }
-        lock.unlock()
-        if first { semaphore.signal() }
+        var set = Self.signals()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
     /// Blocks until SIGTERM or SIGINT; returns its name.
     public func wait() -> String {
-        semaphore.wait()
-        sources.forEach { $0.cancel() }
-        lock.lock()
-        defer { lock.unlock() }
-        return received ?? ""
+        var set = Self.signals()
+        var number: Int32 = 0
+        while sigwait(&set, &number) != 0 {}
+        return number == SIGTERM ? "SIGTERM" : "SIGINT"
+    }
+
+    private static func signals() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        return set
     }
 }

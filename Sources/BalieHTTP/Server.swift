@@ -204,6 +204,8 @@ public final class Server: @unchecked Sendable {
         exchange.routePattern = response.routePattern
         let native: OpaquePointer?
         switch response.body {
+        case .prepared(let prepared):
+            return MHD_queue_response(connection, UInt32(prepared.status.code), prepared.native)
         case .bytes(let bytes):
             native = bytes.withUnsafeBytes { buffer in
                 MHD_create_response_from_buffer(

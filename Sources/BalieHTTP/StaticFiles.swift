@@ -12,6 +12,9 @@ public final class StaticFiles: Sendable {
         public let contentType: String
         public let etag: String
         public let fingerprintedPath: String
+        /// The 200 answers, built once: under the plain name and under the fingerprinted one.
+        let plain: PreparedResponse
+        let fingerprinted: PreparedResponse
     }
 
     /// Cache lifetime for fingerprinted names: one year, never revalidated.
@@ -23,7 +26,8 @@ public final class StaticFiles: Sendable {
     private let byPath: [String: Asset]
     private let byFingerprint: [String: Asset]
 
-    public init(directory: String, urlPrefix: String = "/static") throws {
+    /// `commonHeaders` go on every answer (the application's security headers).
+    public init(directory: String, urlPrefix: String = "/static", commonHeaders: HTTPHeaders = HTTPHeaders()) throws {
         self.urlPrefix = urlPrefix
         let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().standardizedFileURL.path
         var byPath: [String: Asset] = [:]
@@ -46,9 +50,18 @@ public final class StaticFiles: Sendable {
             let hash = Self.fnv1a(bytes)
             let short = String(hash, radix: 16).leftPadded(to: 16).prefix(10)
             let fingerprinted = Self.fingerprintedName(relative, hash: String(short))
+            let contentType = Self.contentType(forExtension: (relative as NSString).pathExtension)
+            let etag = "\"\(String(hash, radix: 16))\""
+            func prepared(_ cacheControl: String) -> PreparedResponse {
+                var headers = commonHeaders
+                headers["ETag"] = etag
+                headers["Cache-Control"] = cacheControl
+                headers["Content-Type"] = contentType
+                return PreparedResponse(status: .ok, headers: headers, bytes: bytes)
+            }
             let asset = Asset(
-                bytes: bytes, contentType: Self.contentType(forExtension: (relative as NSString).pathExtension),
-                etag: "\"\(String(hash, radix: 16))\"", fingerprintedPath: "\(urlPrefix)/\(fingerprinted)")
+                bytes: bytes, contentType: contentType, etag: etag, fingerprintedPath: "\(urlPrefix)/\(fingerprinted)",
+                plain: prepared(Self.revalidateCacheControl), fingerprinted: prepared(Self.immutableCacheControl))
             byPath[relative] = asset
             byFingerprint[fingerprinted] = asset
         }
@@ -67,23 +80,20 @@ public final class StaticFiles: Sendable {
 
     /// Answers a GET or HEAD under the prefix: 200, 304 when the `ETag` matches, 404 otherwise.
     public func respond(to request: Request, relativePath: String) -> Response {
-        let asset: Asset
-        let cacheControl: String
+        let prepared: PreparedResponse
         if let found = byFingerprint[relativePath] {
-            asset = found
-            cacheControl = Self.immutableCacheControl
+            prepared = found.fingerprinted
         } else if let found = byPath[relativePath] {
-            asset = found
-            cacheControl = Self.revalidateCacheControl
+            prepared = found.plain
         } else {
             return Response(status: .notFound, contentType: "text/plain; charset=utf-8", bytes: Array("Not found".utf8))
         }
-        var headers = HTTPHeaders([("ETag", asset.etag), ("Cache-Control", cacheControl)])
-        if let tags = request.headers["If-None-Match"], Self.matches(tags, asset.etag) {
+        if let tags = request.headers["If-None-Match"], Self.matches(tags, prepared.headers["ETag"] ?? "") {
+            var headers = prepared.headers
+            headers["Content-Type"] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers.append("Content-Type", asset.contentType)
-        return Response(status: .ok, headers: headers, body: .bytes(asset.bytes))
+        return prepared.response
     }
 
     static func matches(_ ifNoneMatch: String, _ etag: String) -> Bool {

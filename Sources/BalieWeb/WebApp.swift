@@ -22,7 +22,9 @@ public final class WebApp: HTTPApplication {
         self.configuration = configuration
         self.database = database
         self.logger = logger
-        staticFiles = try StaticFiles(directory: configuration.wwwDirectory + "/static")
+        staticFiles = try StaticFiles(
+            directory: configuration.wwwDirectory + "/static",
+            commonHeaders: Self.securityHeaders(secure: configuration.isTLS))
         renderer = try PageRenderer(directory: configuration.wwwDirectory + "/templates")
         localization = try Localization(directory: configuration.localesDirectory)
         csrfKey = try database.secret(named: "csrf")
@@ -122,7 +124,8 @@ public final class WebApp: HTTPApplication {
             }
             // Only pages start a visit: health checks and API clients get no cookie.
             let isPage = response.headers["Content-Type"]?.hasPrefix("text/html") ?? false
-            if visit.isNew && isPage && response.headers.values("Set-Cookie").isEmpty {
+            let setsVisit = response.headers.values("Set-Cookie").contains { $0.hasPrefix(Visit.idCookie + "=") }
+            if visit.isNew && isPage && !setsVisit {
                 response.setCookie(cookie(Visit.idCookie, visit.id, request))
             }
             return secured(response, request: request, personal: true)
@@ -176,7 +179,7 @@ public final class WebApp: HTTPApplication {
     func baseContext(_ request: PageRequest, title: String) -> [String: Any] {
         let language = request.visit.language
         let returnTo = ["GET", "HEAD"].contains(request.http.method) ? Self.localPath(request.http) : "/"
-        return [
+        var context: [String: Any] = [
             "lang": language.code,
             "dir": language.isRightToLeft ? "rtl" : "ltr",
             "t": localization.table(language.code),
@@ -201,14 +204,16 @@ public final class WebApp: HTTPApplication {
             "staff_mode": request.signedIn != nil,
             "staff_signed_in": request.signedIn != nil,
             "staff_bar": ["name": request.signedIn?.staff.fullName ?? ""],
-            "session": request.signedIn.map { signedIn -> [String: Any] in
-                [
-                    "seconds_left": configuration.sessionPolicy.secondsLeft(of: signedIn.session, at: Date()),
-                    "warn_seconds": Int(configuration.sessionPolicy.warningBefore),
-                ]
-            } as Any,
             "request_id": request.http.requestID,
         ]
+        // Only when signed in: a nil would reach the template as the text "nil".
+        if let signedIn = request.signedIn {
+            context["session"] = [
+                "seconds_left": configuration.sessionPolicy.secondsLeft(of: signedIn.session, at: Date()),
+                "warn_seconds": Int(configuration.sessionPolicy.warningBefore),
+            ]
+        }
+        return context
     }
 
     /// The request's path and query, rebuilt for a "return to" link.
@@ -239,24 +244,30 @@ public final class WebApp: HTTPApplication {
     }
 
     /// Served over TLS, directly or behind a proxy that terminates it.
-    func isSecure(_ request: Request) -> Bool { request.isSecure || configuration.behindTLSProxy }
+    func isSecure(_ request: Request) -> Bool { request.isSecure || configuration.isTLS }
 
     static let contentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
         + "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
+    /// The headers every response carries.
+    static func securityHeaders(secure: Bool) -> HTTPHeaders {
+        var headers = HTTPHeaders([
+            ("Content-Security-Policy", contentSecurityPolicy), ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+            ("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin"),
+        ])
+        if secure { headers.append("Strict-Transport-Security", "max-age=31536000") }
+        return headers
+    }
+
     /// Security headers on every response; `no-store` on everything that can show personal data.
+    /// (Prepared static answers carry them already.)
     func secured(_ response: Response, request: Request, personal: Bool) -> Response {
         var response = response
-        response.headers["Content-Security-Policy"] = Self.contentSecurityPolicy
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        if request.isSecure || configuration.behindTLSProxy {
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        }
+        if case .prepared = response.body { return response }
+        for field in Self.securityHeaders(secure: isSecure(request)) { response.headers[field.name] = field.value }
         if personal { response.headers["Cache-Control"] = "no-store" }
         return response
     }

@@ -14,6 +14,10 @@ public struct WebConfiguration: Sendable {
     public var idleWarnSeconds = 30
     /// Set when a TLS-terminating proxy stands in front: cookies get `Secure` and HSTS is sent.
     public var behindTLSProxy = false
+    /// Set when the server itself speaks HTTPS (`--tls-cert`).
+    public var servesTLS = false
+    /// Pages reach the browser over TLS, one way or the other.
+    public var isTLS: Bool { behindTLSProxy || servesTLS }
     /// Staff session lifetimes.
     public var sessionPolicy = SessionPolicy()
     /// Limits on password guessing.

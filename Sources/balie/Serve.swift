@@ -31,6 +31,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env BALIE_LOG_LEVEL; default info).") var logLevel: String?
 
     func run() throws {
+        // First, before any thread exists (see TerminationSignal).
+        let termination = TerminationSignal()
         let levelName = logLevel ?? Environment.value("LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("Unknown log level \(levelName).") }
         LoggingSystem.bootstrap { label in BufferedLogHandler(label: label, level: level) }
@@ -71,6 +73,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--idle-seconds must be longer than --idle-warn-seconds, and both at least 1.")
         }
         web.behindTLSProxy = Environment.flag("BEHIND_TLS_PROXY", behindTLSProxy)
+        web.servesTLS = server.isTLS
         let idle = try Environment.int("SESSION_IDLE_TIMEOUT", sessionIdleTimeout, default: Int(web.sessionPolicy.idleTimeout))
         let absolute = try Environment.int("SESSION_ABSOLUTE_TIMEOUT", sessionAbsoluteTimeout, default: Int(web.sessionPolicy.absoluteTimeout))
         guard idle >= 1, absolute >= idle else {
@@ -81,7 +84,6 @@ struct Serve: ParsableCommand {
         // The warning comes 2 minutes before the end, or at half the idle time when that is shorter.
         web.sessionPolicy.warningBefore = min(web.sessionPolicy.warningBefore, TimeInterval(idle) / 2)
 
-        let termination = TerminationSignal()
         let db = try database.open()
         if Environment.flag("DEMO", demo) { try DemoData.fill(db) }
         let app = try WebApp(configuration: web, database: db, logger: logger)

@@ -20,11 +20,10 @@ extension WebApp {
                     "when": formatter.string(from: call.at),
                 ]
             }
+            var person: [String: Any] = ["full_name": staff.fullName, "role_name": localization.text(Self.roleKey(staff.role), language)]
+            if let branch = staff.branch { person["branch"] = branch }
             return try page("pages/staff_home", request, title: localization.text("staff_home.title", language), [
-                "staff": [
-                    "full_name": staff.fullName, "role_name": localization.text(Self.roleKey(staff.role), language),
-                    "branch": staff.branch as Any,
-                ] as [String: Any],
+                "staff": person,
                 "welcome": localization.text("staff_home.welcome", language, ["name": staff.fullName]),
                 "calls": calls,
                 "has_calls": !calls.isEmpty,

@@ -11,9 +11,15 @@ extension WebApp {
             }
         }
 
-        // Where a page lands when a sign-in or a form has timed out.
+        // Where a page lands when a staff session has timed out. The page's script may come here a
+        // moment before the server's own timeout: the session ends here too, so what the screen says is true.
         get("/session-expired") { [unowned self] request in
-            errorResponse(kind: "session_expired", status: .ok, detail: "The session has ended.", request: request.http, visit: request.visit)
+            var response = errorResponse(kind: "session_expired", status: .ok, detail: "The session has ended.", request: request.http)
+            if let signedIn = request.signedIn {
+                try authentication.end(signedIn, action: .sessionExpired, origin: origin(request.http))
+                response.setCookie(.expired(Authentication.cookieName, secure: isSecure(request.http)))
+            }
+            return response
         }
     }
 }
