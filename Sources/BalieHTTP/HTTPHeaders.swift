@@ -19,7 +19,7 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// Every value of the named field, in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { $0.name.caseInsensitiveEquals(name) }.map(\.value)
+        fields.compactMap { $0.name.caseInsensitiveEquals(name) ? $0.value : nil }
     }
 
     public mutating func append(_ name: String, _ value: String) {

@@ -91,7 +91,7 @@ public struct QueryParameters: Sendable, Sequence {
     }
 
     public func all(_ name: String) -> [String] {
-        pairs.filter { $0.name == name }.map(\.value)
+        pairs.compactMap { $0.name == name ? $0.value : nil }
     }
 
     public mutating func append(_ name: String, _ value: String) {

@@ -16,6 +16,7 @@ public final class WebApp: HTTPApplication {
     let router = Router<WebRoute>()
     let csrfKey: [UInt8]
     let authentication: Authentication
+    let health: HealthProbe
     let startedAt = Date()
 
     public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
@@ -28,6 +29,7 @@ public final class WebApp: HTTPApplication {
         renderer = try PageRenderer(directory: configuration.wwwDirectory + "/templates")
         localization = try Localization(directory: configuration.localesDirectory)
         csrfKey = try database.secret(named: "csrf")
+        health = HealthProbe(database: database)
         authentication = try Authentication(
             database: database, policy: configuration.sessionPolicy, throttle: configuration.signInThrottle,
             hasher: configuration.passwordHasher)
@@ -99,7 +101,7 @@ public final class WebApp: HTTPApplication {
         var clearSessionCookie = false
         do {
             switch try authentication.lookup(request, origin: origin(request)) {
-            case .active(let signedIn): visit.attach(signedIn, key: csrfKey)
+            case .active(let signedIn): visit.attach(signedIn)
             case .expired: clearSessionCookie = true
             case .none: break
             }

@@ -111,3 +111,20 @@ import Testing
         #expect(browser.cookies.isEmpty)
     }
 }
+
+@Suite struct ErrorPageTests {
+    @Test(arguments: Localization.shippedLanguages)
+    func everyErrorKindHasAFriendlyPage(_ language: String) throws {
+        let app = try makeTestApp()
+        var headers = HTTPHeaders()
+        headers.append("Cookie", "balie_lang=\(language)")
+        let request = Request(method: "GET", path: "/x", headers: headers, requestID: "r-1")
+        for kind in WebApp.errorKinds {
+            let page = app.errorResponse(kind: kind, status: .internalServerError, detail: "detail", request: request)
+            #expect(page.status == .internalServerError)
+            #expect(page.text.contains(#"lang="\#(language)""#))
+            #expect(page.text.contains(app.localization.text("errors.\(kind).title", language)), "\(kind) in \(language)")
+            #expect(!page.text.contains("detail"), "technical detail must not reach the visitor")
+        }
+    }
+}

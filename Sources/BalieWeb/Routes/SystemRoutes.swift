@@ -1,14 +1,13 @@
 import BalieHTTP
 
 extension WebApp {
+    static let healthyBody = Array(#"{"status":"ok"}"#.utf8)
+
     func registerSystemRoutes() {
-        get("/healthz") { [database] _ in
-            do {
-                try database.ping()
-                return .json(["status": "ok"])
-            } catch {
-                return .json(["status": "database-unavailable"], status: .serviceUnavailable)
-            }
+        get("/healthz") { [health] _ in
+            health.isHealthy()
+                ? Response(contentType: "application/json", bytes: Self.healthyBody)
+                : .json(["status": "database-unavailable"], status: .serviceUnavailable)
         }
 
         // Where a page lands when a staff session has timed out. The page's script may come here a

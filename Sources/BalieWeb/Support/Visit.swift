@@ -10,9 +10,17 @@ struct Visit {
     var language: Localization.Language
     let id: String
     let isNew: Bool
-    private(set) var csrfToken: String
+    private let csrfKey: [UInt8]
     /// The member of staff signed in on this device, if any.
     private(set) var signedIn: SignedIn?
+
+    /// The token forms carry, derived when a page needs it (most requests never do).
+    var csrfToken: String {
+        if let signedIn {
+            return SHA256.hmac(key: csrfKey, message: Array("csrf-session:\(signedIn.session.tokenHash)".utf8)).base64URLString
+        }
+        return Self.csrfToken(visitID: id, key: csrfKey)
+    }
 
     init(request: Request, localization: Localization, csrfKey: [UInt8]) {
         let cookies = request.cookies
@@ -25,7 +33,7 @@ struct Visit {
             id = SecureRandom.token()
             isNew = true
         }
-        csrfToken = Self.csrfToken(visitID: id, key: csrfKey)
+        self.csrfKey = csrfKey
     }
 
     static func csrfToken(visitID: String, key: [UInt8]) -> String {
@@ -34,9 +42,8 @@ struct Visit {
 
     /// Signed in, forms carry a token bound to the staff session instead of the visit, so that a new
     /// session (a new sign-in) invalidates every form of the old one.
-    mutating func attach(_ signedIn: SignedIn, key: [UInt8]) {
+    mutating func attach(_ signedIn: SignedIn) {
         self.signedIn = signedIn
-        csrfToken = SHA256.hmac(key: key, message: Array("csrf-session:\(signedIn.session.tokenHash)".utf8)).base64URLString
     }
 
     /// Whether a form's token is the one this visit was given.
