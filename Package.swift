@@ -57,7 +57,9 @@ let package = Package(
         ),
         .testTarget(name: "BalieHTTPTests", dependencies: ["BalieHTTP"]),
         .testTarget(name: "BalieCoreTests", dependencies: ["BalieCore"]),
-        .testTarget(name: "BalieStoreTests", dependencies: ["BalieStore", "BalieCore"]),
+        .testTarget(
+            name: "BalieStoreTests",
+            dependencies: ["BalieStore", "BalieCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BalieWebTests", dependencies: ["BalieWeb", "BalieHTTP", "BalieStore", "BalieCore"]),
         .testTarget(name: "balieTests", dependencies: ["balie"]),
     ],

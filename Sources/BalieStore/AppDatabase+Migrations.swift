@@ -59,6 +59,100 @@ extension AppDatabase {
                 CREATE INDEX audit_event_at ON audit_event(at);
                 """)
         }
+        migrator.registerMigration("v3-customers") { db in
+            try db.execute(sql: """
+                CREATE TABLE customer (
+                    id INTEGER PRIMARY KEY,
+                    number TEXT NOT NULL UNIQUE CHECK (length(number) BETWEEN 1 AND 32),
+                    given_name TEXT NOT NULL CHECK (length(given_name) BETWEEN 1 AND 100),
+                    family_name TEXT NOT NULL CHECK (length(family_name) BETWEEN 1 AND 100),
+                    birth_date TEXT CHECK (birth_date IS NULL OR birth_date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+                    postcode TEXT CHECK (postcode IS NULL OR length(postcode) <= 10),
+                    phone TEXT CHECK (phone IS NULL OR length(phone) <= 20),
+                    email TEXT CHECK (email IS NULL OR length(email) <= 254),
+                    preferred_channel TEXT CHECK (preferred_channel IN ('phone', 'letter', 'email', 'app', 'in-person')),
+                    language TEXT CHECK (language IS NULL OR length(language) = 2),
+                    accessibility_needs TEXT NOT NULL DEFAULT '',
+                    form_of_address TEXT NOT NULL DEFAULT 'full-name'
+                        CHECK (form_of_address IN ('female', 'male', 'given-name', 'full-name')),
+                    note TEXT CHECK (note IS NULL OR length(note) <= 2000),
+                    -- Given and family name folded for search (SearchText.fold), kept by the store.
+                    search_name TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE INDEX customer_postcode_birth_date ON customer(postcode, birth_date);
+                CREATE INDEX customer_family_name ON customer(family_name, given_name);
+
+                -- Names for prefix search over the folded names ("vries" finds "Vriës", "yilmaz" finds "Yılmaz").
+                CREATE VIRTUAL TABLE customer_name USING fts5(
+                    search_name, content='customer', content_rowid='id', tokenize = 'unicode61 remove_diacritics 2');
+                CREATE TRIGGER customer_name_insert AFTER INSERT ON customer BEGIN
+                    INSERT INTO customer_name(rowid, search_name) VALUES (new.id, new.search_name);
+                END;
+                CREATE TRIGGER customer_name_delete AFTER DELETE ON customer BEGIN
+                    INSERT INTO customer_name(customer_name, rowid, search_name) VALUES ('delete', old.id, old.search_name);
+                END;
+                CREATE TRIGGER customer_name_update AFTER UPDATE OF search_name ON customer BEGIN
+                    INSERT INTO customer_name(customer_name, rowid, search_name) VALUES ('delete', old.id, old.search_name);
+                    INSERT INTO customer_name(rowid, search_name) VALUES (new.id, new.search_name);
+                END;
+
+                CREATE TABLE contact (
+                    id INTEGER PRIMARY KEY,
+                    customer_id INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    channel TEXT NOT NULL CHECK (channel IN ('phone', 'email', 'chat', 'app', 'web', 'letter', 'branch',
+                                                             'kiosk-assisted', 'remote-assisted')),
+                    at REAL NOT NULL,
+                    topic TEXT NOT NULL CHECK (length(topic) BETWEEN 1 AND 200),
+                    summary TEXT NOT NULL CHECK (length(summary) <= 2000),
+                    outcome TEXT NOT NULL CHECK (length(outcome) <= 200),
+                    source_system TEXT NOT NULL,
+                    UNIQUE (customer_id, channel, at, topic)
+                ) STRICT;
+                CREATE INDEX contact_customer_at ON contact(customer_id, at DESC);
+
+                CREATE TABLE consent (
+                    id INTEGER PRIMARY KEY,
+                    customer_id INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    purpose TEXT NOT NULL CHECK (purpose IN ('session-log', 'remote-viewing', 'follow-up', 'partner-sharing')),
+                    given INTEGER NOT NULL CHECK (given IN (0, 1)),
+                    at REAL NOT NULL,
+                    recorded_by INTEGER REFERENCES staff(id),
+                    method TEXT NOT NULL CHECK (method IN ('in-person', 'on-screen', 'paper', 'phone'))
+                ) STRICT;
+                CREATE INDEX consent_customer_purpose ON consent(customer_id, purpose, at);
+
+                CREATE TABLE message (
+                    id INTEGER PRIMARY KEY,
+                    customer_id INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 300),
+                    sent_at REAL NOT NULL,
+                    important INTEGER NOT NULL CHECK (important IN (0, 1)),
+                    read INTEGER NOT NULL CHECK (read IN (0, 1))
+                ) STRICT;
+                CREATE INDEX message_customer ON message(customer_id, read, important);
+
+                CREATE TABLE follow_up (
+                    id INTEGER PRIMARY KEY,
+                    customer_id INTEGER NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    description TEXT NOT NULL CHECK (length(description) BETWEEN 1 AND 500),
+                    due REAL NOT NULL,
+                    channel TEXT NOT NULL CHECK (channel IN ('phone', 'letter', 'email', 'app', 'in-person')),
+                    done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1))
+                ) STRICT;
+                CREATE INDEX follow_up_customer ON follow_up(customer_id, done, due);
+
+                -- Who looked, and in which role and why; the trail can only grow.
+                ALTER TABLE audit_event ADD COLUMN actor_role TEXT;
+                ALTER TABLE audit_event ADD COLUMN reason TEXT;
+                CREATE INDEX audit_event_subject ON audit_event(subject);
+                CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN
+                    SELECT RAISE(ABORT, 'the audit trail can only be appended to');
+                END;
+                CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN
+                    SELECT RAISE(ABORT, 'the audit trail can only be appended to');
+                END;
+                """)
+        }
         return migrator
     }()
 }

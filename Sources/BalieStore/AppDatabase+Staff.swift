@@ -126,21 +126,37 @@ extension AppDatabase: StaffRepository {
 
 extension AppDatabase: AuditRepository {
     public func appendAudit(_ event: AuditEvent) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO audit_event(at, action, actor_id, subject, origin, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [event.at.timeIntervalSince1970, event.action.rawValue, event.actorID, event.subject, event.origin, event.detail])
-        }
+        try writer.write { db in try Self.appendAudit(event, in: db) }
+    }
+
+    /// Within a transaction that also does what is audited, so that neither happens without the other.
+    static func appendAudit(_ event: AuditEvent, in db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_event(at, action, actor_id, actor_role, subject, origin, detail, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [event.at.timeIntervalSince1970, event.action.rawValue, event.actorID, event.actorRole?.rawValue,
+                        event.subject, event.origin, event.detail, event.reason])
+    }
+
+    private static let auditColumns = "id, at, action, actor_id, actor_role, subject, origin, detail, reason"
+
+    private static func auditEvent(_ row: Row) -> AuditEvent? {
+        guard let action = AuditEvent.Action(rawValue: row["action"]) else { return nil }
+        return AuditEvent(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), action: action, actorID: row["actor_id"],
+                          actorRole: (row["actor_role"] as String?).flatMap(StaffRole.init), subject: row["subject"],
+                          origin: row["origin"], detail: row["detail"], reason: row["reason"])
     }
 
     public func recentAudit(limit: Int) throws -> [AuditEvent] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, at, action, actor_id, subject, origin, detail FROM audit_event ORDER BY id DESC LIMIT ?",
-                             arguments: [limit]).compactMap { row in
-                guard let action = AuditEvent.Action(rawValue: row["action"]) else { return nil }
-                return AuditEvent(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), action: action,
-                                  actorID: row["actor_id"], subject: row["subject"], origin: row["origin"], detail: row["detail"])
-            }
+            try Row.fetchAll(db, sql: "SELECT \(Self.auditColumns) FROM audit_event ORDER BY id DESC LIMIT ?", arguments: [limit])
+                .compactMap(Self.auditEvent)
+        }
+    }
+
+    public func audit(subject: String) throws -> [AuditEvent] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.auditColumns) FROM audit_event WHERE subject = ? ORDER BY id", arguments: [subject])
+                .compactMap(Self.auditEvent)
         }
     }
 }

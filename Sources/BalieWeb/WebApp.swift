@@ -36,6 +36,7 @@ public final class WebApp: HTTPApplication {
         registerSystemRoutes()
         registerSignInRoutes()
         registerStaffRoutes()
+        registerCustomerRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()
         registerShowcaseRoutes()

@@ -1,4 +1,5 @@
 import BalieCore
+import Foundation
 
 /// Settings of the web application (the HTTP limits live in `ServerConfiguration`).
 public struct WebConfiguration: Sendable {
@@ -22,6 +23,8 @@ public struct WebConfiguration: Sendable {
     public var sessionPolicy = SessionPolicy()
     /// Limits on password guessing.
     public var signInThrottle = SignInThrottle()
+    /// The time zone of the branch, for times on pages and greetings.
+    public var timeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .current
     /// Password hashing parameters (at least OWASP's minimum).
     public var passwordHasher = PasswordHasher.owaspMinimum
 

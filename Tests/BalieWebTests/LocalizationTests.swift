@@ -107,6 +107,12 @@ import Testing
             .union(TaskGroup.allCases.flatMap { $0.exampleTasks.map { "tasks.\($0)" } })
             .union(WebApp.errorKinds.flatMap { ["errors.\($0).title", "errors.\($0).message"] })
             .union(StaffRole.allCases.map(WebApp.roleKey))
+            .union(Channel.allCases.map { "channels.\(WebApp.key($0.rawValue))" })
+            .union(PreferredChannel.allCases.map { "preferred_channels.\(WebApp.key($0.rawValue))" })
+            .union(AccessibilityNeed.allCases.map { "needs.\(WebApp.key($0.rawValue))" })
+            .union(Consent.Purpose.allCases.map { "consent.purposes.\(WebApp.key($0.rawValue))" })
+            .union(Consent.Method.allCases.map { "consent.how.\(WebApp.key($0.rawValue))" })
+            .union(["morning", "afternoon", "evening"].map { "greetings.\($0)" })
         // A template may also open a section on the parent (`{{#t.components.field}}`) and name the leaf inside.
         func usedInSection(_ key: String) -> Bool {
             guard let dot = key.lastIndex(of: ".") else { return false }

@@ -13,6 +13,7 @@ import Testing
         let visitors: [StaffRole?] = [nil] + StaffRole.allCases
         for role in StaffRole.allCases { try addStaff(app, "user-\(role.rawValue)", role: role) }
         try addStaff(app, "target", role: .staff)
+        _ = try app.database.importCustomers([Customer(number: "100234", givenName: "Fatma", familyName: "Yılmaz")])
         var checked = 0
         for visitor in visitors {
             for route in app.routeList {
@@ -22,9 +23,11 @@ import Testing
                 let parts = route.split(separator: " ", maxSplits: 1)
                 let path = String(parts[1]).replacingOccurrences(of: ":group", with: "banking")
                     .replacingOccurrences(of: ":username", with: "target")
+                    .replacingOccurrences(of: ":number", with: "100234")
                 let response = parts[0] == "GET"
                     ? try browser.get(path)
-                    : try browser.post(path, form: [("csrf", page.csrfToken ?? ""), ("lang", "en"), ("return", "/")])
+                    : try browser.post(path, form: [("csrf", page.csrfToken ?? ""), ("lang", "en"), ("return", "/"),
+                                                    ("purpose", "session-log"), ("given", "true"), ("how", "in-person")])
                 let allowed = app.allowedRoles(route)
                 let label = "\(route) as \(visitor?.rawValue ?? "nobody")"
                 switch (allowed, visitor) {

@@ -14,6 +14,13 @@ public struct AuditEvent: Sendable, Equatable {
         case staffDisabled = "staff-disabled"
         case staffEnabled = "staff-enabled"
         case passwordReset = "password-reset"
+        case customerViewed = "customer-viewed"
+        case contactsViewed = "contacts-viewed"
+        case customerSearched = "customer-searched"
+        case consentRecorded = "consent-recorded"
+        case customersImported = "customers-imported"
+        case contactsImported = "contacts-imported"
+        case customerExported = "customer-exported"
     }
 
     public var id: Int64?
@@ -21,14 +28,18 @@ public struct AuditEvent: Sendable, Equatable {
     public var action: Action
     /// The member of staff who acted, when known.
     public var actorID: Int64?
+    /// The actor's role at the time.
+    public var actorRole: StaffRole?
     /// Who or what the action was about (a username, a customer number).
     public var subject: String?
     /// Kiosk name or client address.
     public var origin: String
     public var detail: String?
+    /// Why, when the person gave a reason.
+    public var reason: String?
 
-    public init(id: Int64? = nil, at: Date, action: Action, actorID: Int64?, subject: String?, origin: String,
-                detail: String? = nil) {
+    public init(id: Int64? = nil, at: Date, action: Action, actorID: Int64?, actorRole: StaffRole? = nil, subject: String?,
+                origin: String, detail: String? = nil, reason: String? = nil) {
         self.id = id
         self.at = at
         self.action = action
@@ -36,10 +47,14 @@ public struct AuditEvent: Sendable, Equatable {
         self.subject = subject
         self.origin = origin
         self.detail = detail
+        self.actorRole = actorRole
+        self.reason = reason
     }
 }
 
 public protocol AuditRepository: Sendable {
     func appendAudit(_ event: AuditEvent) throws
     func recentAudit(limit: Int) throws -> [AuditEvent]
+    /// Audit rows about one subject (a customer number), oldest first.
+    func audit(subject: String) throws -> [AuditEvent]
 }

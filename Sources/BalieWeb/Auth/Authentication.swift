@@ -19,6 +19,9 @@ enum Access: Sendable {
 
     static let anyStaff = Access.roles(Set(StaffRole.allCases))
     static let admin = Access.roles([.admin])
+    /// Those who help customers face to face and may open their records (remote colleagues see a
+    /// record only through a session the customer agreed to).
+    static let recordReaders = Access.roles([.staff, .supervisor, .admin])
 }
 
 /// Server-side staff sessions: a random 256-bit token in an `HttpOnly`, `SameSite=Strict` cookie,

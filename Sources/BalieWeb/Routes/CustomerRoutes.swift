@@ -1,0 +1,257 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+
+/// Finding a customer and the 360° view of their shared record. Every search and every look at a
+/// record leaves one row in the audit trail.
+extension WebApp {
+    /// At most this many search results are shown; more means "type more".
+    static let searchResultLimit = 20
+    static let maxSearchInput = 100
+    /// Contacts on the 360° page, and per page of the full history.
+    static let recentContactCount = 10
+    static let contactsPerPage = 20
+
+    func registerCustomerRoutes() {
+        get("/customers", .recordReaders) { [unowned self] request in try customerSearch(request) }
+        get("/customers/:number", .recordReaders) { [unowned self] request in try customerPage(request) }
+        get("/customers/:number/contacts", .recordReaders) { [unowned self] request in try contactsPage(request) }
+        post("/customers/:number/consents", .recordReaders) { [unowned self] request in try recordConsent(request) }
+    }
+
+    // MARK: - Search
+
+    private func customerSearch(_ request: PageRequest) throws -> Response {
+        let language = request.language
+        let q = (request.http.query["q"] ?? "").trimmingCharacters(in: .whitespaces)
+        let postcodeText = (request.http.query["postcode"] ?? "").trimmingCharacters(in: .whitespaces)
+        let birthText = (request.http.query["birth_date"] ?? "").trimmingCharacters(in: .whitespaces)
+        let searched = request.http.query["q"] != nil || request.http.query["postcode"] != nil || request.http.query["birth_date"] != nil
+        var errors: [(String, String)] = []
+        var query: CustomerQuery?
+        if searched {
+            if !postcodeText.isEmpty || !birthText.isEmpty {
+                let postcode = (try? CustomerRules.postcode(String(postcodeText.prefix(Self.maxSearchInput)))) ?? nil
+                let birth = BirthDate(dutch: String(birthText.prefix(Self.maxSearchInput)))
+                if postcodeText.isEmpty || birthText.isEmpty {
+                    errors.append((postcodeText.isEmpty ? "postcode" : "birth_date", "customers.errors.postcode_and_birth_date_both"))
+                } else if let postcode, let birth {
+                    query = .postcodeAndBirthDate(postcode, birth)
+                } else if postcode == nil {
+                    errors.append(("postcode", "customers.errors.postcode_invalid"))
+                } else {
+                    errors.append(("birth_date", "customers.errors.birth_date_invalid"))
+                }
+            } else if q.isEmpty {
+                errors.append(("q", "customers.errors.q_missing"))
+            } else if q.count > Self.maxSearchInput {
+                errors.append(("q", "customers.errors.q_too_long"))
+            } else if q.contains(where: \.isNumber) {
+                query = (try? CustomerRules.customerNumber(q)).map(CustomerQuery.number) ?? .number(q)
+            } else {
+                query = .name(q)
+            }
+        }
+        var results: [CustomerSummary] = []
+        if let query {
+            results = try database.searchCustomers(query, limit: Self.searchResultLimit + 1)
+            try database.appendAudit(AuditEvent(
+                at: Date(), action: .customerSearched, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
+                subject: nil, origin: origin(request.http), detail: "\(query.shape): \(min(results.count, Self.searchResultLimit)) shown"))
+        }
+        let shown = results.prefix(Self.searchResultLimit)
+        return try page("pages/customer_search", request, title: localization.text("customers.title", language),
+                        status: errors.isEmpty ? .ok : .unprocessableContent, [
+            "query": ["q": String(q.prefix(Self.maxSearchInput)), "postcode": String(postcodeText.prefix(20)),
+                      "birth_date": String(birthText.prefix(20))],
+            "has_errors": !errors.isEmpty,
+            "errors": errors.map { ["field_id": $0.0, "text": localization.text($0.1, language)] },
+            "field_errors": Dictionary(errors.map { ($0.0, localization.text($0.1, language)) }) { first, _ in first },
+            "searched": query != nil,
+            "has_results": !shown.isEmpty,
+            "results_text": localization.plural("customers.found", count: shown.count, language),
+            "too_many": results.count > Self.searchResultLimit,
+            "results": shown.map { summary -> [String: Any] in
+                [
+                    "number": summary.number, "name": "\(summary.givenName) \(summary.familyName)",
+                    "birth_date": summary.birthDate?.dutch ?? "", "postcode": summary.postcode ?? "",
+                    "href": "/customers/\(Self.queryEscaped(summary.number))",
+                ]
+            },
+        ])
+    }
+
+    // MARK: - The 360° view
+
+    private func customerPage(_ request: PageRequest) throws -> Response {
+        let language = request.language
+        let number = request.parameters["number"] ?? ""
+        guard let record = try database.customerRecord(number: number, recentContacts: Self.recentContactCount) else {
+            throw PageError.notFound("No such customer.")
+        }
+        let customer = record.customer
+        try auditView(.customerViewed, customer: customer, request)
+        var person: [String: Any] = [
+            "number": customer.number, "full_name": customer.fullName, "birth_date": customer.birthDate?.dutch ?? "",
+            "postcode": customer.postcode ?? "", "phone": customer.phone ?? "", "email": customer.email ?? "",
+            "preferred_channel_name": customer.preferredChannel.map { localization.text("preferred_channels.\(Self.key($0.rawValue))", language) } ?? "",
+            "language_name": localization.language(customer.language)?.ownName ?? (customer.language ?? ""),
+        ]
+        if let note = customer.note, !note.isEmpty { person["note"] = note }
+        var context: [String: Any] = [
+            "greeting": greeting(for: customer, language: language),
+            "customer": person,
+            "has_note": customer.note?.isEmpty == false,
+            "has_needs": !customer.accessibilityNeeds.isEmpty,
+            "needs": customer.accessibilityNeeds.map { ["name": localization.text("needs.\(Self.key($0.rawValue))", language)] },
+            "consents": Consent.Purpose.allCases.map { consentRow($0, record.consents[$0], language: language) },
+            "consents_action": "/customers/\(Self.queryEscaped(customer.number))/consents",
+            "consent_methods": Consent.Method.allCases.map {
+                ["code": $0.rawValue, "name": localization.text("consent.how.\(Self.key($0.rawValue))", language)]
+            },
+            "has_follow_ups": !record.openFollowUps.isEmpty,
+            "follow_ups": record.openFollowUps.map {
+                ["description": $0.description, "due": formatDate($0.due),
+                 "channel_name": localization.text("preferred_channels.\(Self.key($0.channel.rawValue))", language)]
+            },
+            "has_messages": !record.unreadImportantMessages.isEmpty,
+            "messages": record.unreadImportantMessages.map { ["title": $0.title, "sent": formatDate($0.sentAt)] },
+            "has_contacts": !record.recentContacts.isEmpty,
+            "contacts": record.recentContacts.map { contactItem($0, language: language) },
+            "has_more_contacts": record.contactCount > record.recentContacts.count,
+            "more_contacts_href": "/customers/\(Self.queryEscaped(customer.number))/contacts?page=1",
+        ]
+        if let code = customer.language, code != language, let other = localization.language(code) {
+            context["customer_language"] = ["code": other.code, "name": other.ownName]
+        }
+        return try page("pages/customer", request, title: localization.text("customer.title", language), context)
+    }
+
+    private func contactsPage(_ request: PageRequest) throws -> Response {
+        let language = request.language
+        guard let customer = try database.customer(number: request.parameters["number"] ?? ""), let id = customer.id else {
+            throw PageError.notFound("No such customer.")
+        }
+        guard let pageNumber = Int(request.http.query["page"] ?? "1"), (1...100_000).contains(pageNumber) else {
+            throw PageError.badRequest("The page number is not a number.")
+        }
+        try auditView(.contactsViewed, customer: customer, request)
+        let total = try database.customerRecord(number: customer.number, recentContacts: 0)?.contactCount ?? 0
+        let pages = max(1, (total + Self.contactsPerPage - 1) / Self.contactsPerPage)
+        let contacts = try database.contacts(customerID: id, offset: (pageNumber - 1) * Self.contactsPerPage, limit: Self.contactsPerPage)
+        let base = "/customers/\(Self.queryEscaped(customer.number))/contacts?page="
+        var context: [String: Any] = [
+            "customer_name": customer.fullName,
+            "back_href": "/customers/\(Self.queryEscaped(customer.number))",
+            "has_contacts": !contacts.isEmpty,
+            "contacts": contacts.map { contactItem($0, language: language) },
+            "page_text": localization.text("customer.page", language, ["page": String(pageNumber), "pages": String(pages)]),
+        ]
+        if pageNumber > 1 { context["prev_href"] = base + String(pageNumber - 1) }
+        if pageNumber < pages { context["next_href"] = base + String(pageNumber + 1) }
+        return try page("pages/customer_contacts", request,
+                        title: localization.text("customer.contacts_page_title", language), context)
+    }
+
+    private func recordConsent(_ request: PageRequest) throws -> Response {
+        guard let customer = try database.customer(number: request.parameters["number"] ?? ""), let id = customer.id else {
+            throw PageError.notFound("No such customer.")
+        }
+        guard let purpose = Consent.Purpose(rawValue: request.form["purpose"] ?? ""),
+            let method = Consent.Method(rawValue: request.form["how"] ?? ""),
+            let givenText = request.form["given"], ["true", "false"].contains(givenText)
+        else { throw PageError.badRequest("The consent form is incomplete.") }
+        let signedIn = request.signedIn!
+        let now = Date()
+        try database.recordConsent(
+            Consent(customerID: id, purpose: purpose, given: givenText == "true", at: now, recordedBy: signedIn.staffID, method: method),
+            audit: AuditEvent(at: now, action: .consentRecorded, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
+                              subject: customer.number, origin: origin(request.http),
+                              detail: "\(purpose.rawValue): \(givenText == "true" ? "given" : "withdrawn") (\(method.rawValue))"))
+        return .redirect(to: "/customers/\(Self.queryEscaped(customer.number))")
+    }
+
+    // MARK: - Parts
+
+    private func auditView(_ action: AuditEvent.Action, customer: Customer, _ request: PageRequest) throws {
+        let reason = request.http.query["reason"].map { String($0.prefix(200)).filter { !$0.isNewline } }
+        try database.appendAudit(AuditEvent(
+            at: Date(), action: action, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
+            subject: customer.number, origin: origin(request.http), reason: reason))
+    }
+
+    /// "Goedemiddag, mevrouw De Vries": the time of day at the branch, and the form of address the customer prefers.
+    func greeting(for customer: Customer, language: String, at now: Date = Date()) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = configuration.timeZone
+        let hour = calendar.component(.hour, from: now)
+        let part = hour < 12 ? "morning" : hour < 18 ? "afternoon" : "evening"
+        // A family name after "mevrouw" starts with a capital: "De Vries", not "de Vries".
+        let family = customer.familyName.prefix(1).uppercased() + customer.familyName.dropFirst()
+        let name: String
+        switch customer.formOfAddress {
+        case .female: name = localization.text("address.female", language, ["family_name": family])
+        case .male: name = localization.text("address.male", language, ["family_name": family])
+        case .givenName: name = localization.text("address.given_name", language, ["given_name": customer.givenName])
+        case .fullName:
+            name = localization.text("address.full_name", language, ["given_name": customer.givenName, "family_name": customer.familyName])
+        }
+        return localization.text("greetings.\(part)", language, ["name": name])
+    }
+
+    private func consentRow(_ purpose: Consent.Purpose, _ entry: (consent: Consent, recordedByName: String?)?, language: String) -> [String: Any] {
+        let given = entry?.consent.given ?? false
+        var details = localization.text("consent.not_asked", language)
+        if let entry {
+            details = localization.text(given ? "consent.details_given" : "consent.details_withdrawn", language, [
+                "date": formatDate(entry.consent.at), "staff": entry.recordedByName ?? "—",
+                "how": localization.text("consent.how.\(Self.key(entry.consent.method.rawValue))", language),
+            ])
+        }
+        return [
+            "purpose": purpose.rawValue,
+            "purpose_name": localization.text("consent.purposes.\(Self.key(purpose.rawValue))", language),
+            "given": given,
+            "status_text": localization.text(entry == nil ? "consent.not_asked" : given ? "consent.given" : "consent.withdrawn", language),
+            "details": details,
+            "action_given": given ? "false" : "true",
+            "action_label": localization.text(given ? "consent.record_withdrawn" : "consent.record_given", language),
+        ]
+    }
+
+    private func contactItem(_ contact: Contact, language: String) -> [String: Any] {
+        [
+            "when": formatDateTime(contact.at),
+            "channel_name": localization.text("channels.\(Self.key(contact.channel.rawValue))", language),
+            "channel_icon": Self.icon(for: contact.channel),
+            "topic": contact.topic, "summary": contact.summary, "outcome": contact.outcome, "source": contact.sourceSystem,
+        ]
+    }
+
+    static func icon(for channel: Channel) -> String {
+        switch channel {
+        case .phone: "phone"
+        case .email: "mail"
+        case .chat: "chat"
+        case .app: "app"
+        case .web: "web"
+        case .letter: "letter"
+        case .branch: "government"
+        case .kioskAssisted, .remoteAssisted: "staff"
+        }
+    }
+
+    /// Locale keys use underscores where the stored values use dashes.
+    static func key(_ value: String) -> String { value.replacingOccurrences(of: "-", with: "_") }
+
+    func formatDate(_ date: Date) -> String { formatted(date, "dd-MM-yyyy") }
+    func formatDateTime(_ date: Date) -> String { formatted(date, "dd-MM-yyyy HH:mm") }
+
+    private func formatted(_ date: Date, _ format: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = configuration.timeZone
+        formatter.dateFormat = format
+        return formatter.string(from: date)
+    }
+}
