@@ -93,7 +93,7 @@ extension WebApp {
         try auditView(.customerViewed, customer: customer, request)
         var person: [String: Any] = [
             "number": customer.number, "full_name": customer.fullName, "birth_date": customer.birthDate?.dutch ?? "",
-            "postcode": customer.postcode ?? "", "phone": customer.phone ?? "", "email": customer.email ?? "",
+            "postcode": customer.postcode ?? "—", "phone": customer.phone ?? "—", "email": customer.email ?? "—",
             "preferred_channel_name": customer.preferredChannel.map { localization.text("preferred_channels.\(Self.key($0.rawValue))", language) } ?? "",
             "language_name": localization.language(customer.language)?.ownName ?? (customer.language ?? ""),
         ]
@@ -201,7 +201,7 @@ extension WebApp {
 
     private func consentRow(_ purpose: Consent.Purpose, _ entry: (consent: Consent, recordedByName: String?)?, language: String) -> [String: Any] {
         let given = entry?.consent.given ?? false
-        var details = localization.text("consent.not_asked", language)
+        var details = ""  // the status already says "not asked"
         if let entry {
             details = localization.text(given ? "consent.details_given" : "consent.details_withdrawn", language, [
                 "date": formatDate(entry.consent.at), "staff": entry.recordedByName ?? "—",
