@@ -231,6 +231,10 @@ extension AppDatabase: CustomerRepository {
         }
     }
 
+    public func customerNumber(id: Int64) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT number FROM customer WHERE id = ?", arguments: [id]) }
+    }
+
     public func customerCount() throws -> Int {
         try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM customer") ?? 0 }
     }

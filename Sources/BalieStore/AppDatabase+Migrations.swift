@@ -153,6 +153,58 @@ extension AppDatabase {
                 END;
                 """)
         }
+        migrator.registerMigration("v4-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE assisted_session (
+                    id INTEGER PRIMARY KEY,
+                    customer_id INTEGER REFERENCES customer(id) ON DELETE SET NULL,
+                    staff_id INTEGER NOT NULL REFERENCES staff(id),
+                    kiosk TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    waiting_seconds INTEGER CHECK (waiting_seconds IS NULL OR waiting_seconds >= 0),
+                    phase TEXT NOT NULL CHECK (phase IN ('open', 'customer-feedback', 'closed')),
+                    language TEXT NOT NULL CHECK (length(language) = 2),
+                    effort_score INTEGER CHECK (effort_score IS NULL OR effort_score BETWEEN 1 AND 7),
+                    self_reliance TEXT CHECK (self_reliance IS NULL OR self_reliance IN ('yes', 'with-a-little-help', 'not-yet')),
+                    channel_advice TEXT CHECK (channel_advice IS NULL OR channel_advice IN ('phone', 'letter', 'email', 'app', 'in-person'))
+                ) STRICT;
+                CREATE INDEX assisted_session_phase ON assisted_session(phase, started_at);
+                CREATE INDEX assisted_session_customer ON assisted_session(customer_id, started_at);
+                CREATE TABLE session_task (
+                    id INTEGER PRIMARY KEY,
+                    session_id INTEGER NOT NULL REFERENCES assisted_session(id) ON DELETE CASCADE,
+                    task_id TEXT NOT NULL,
+                    task_group TEXT NOT NULL,
+                    names TEXT NOT NULL,
+                    added_at REAL NOT NULL,
+                    outcome TEXT CHECK (outcome IS NULL OR outcome IN ('resolved', 'partly', 'referred', 'follow-up', 'not-possible')),
+                    outcome_detail TEXT NOT NULL DEFAULT '',
+                    partner TEXT,
+                    follow_up_who TEXT,
+                    follow_up_due REAL,
+                    follow_up_channel TEXT,
+                    finished_at REAL
+                ) STRICT;
+                CREATE INDEX session_task_session ON session_task(session_id);
+                CREATE TABLE session_step (
+                    id INTEGER PRIMARY KEY,
+                    session_id INTEGER NOT NULL REFERENCES assisted_session(id) ON DELETE CASCADE,
+                    session_task_id INTEGER NOT NULL REFERENCES session_task(id) ON DELETE CASCADE,
+                    description TEXT NOT NULL CHECK (length(description) <= 1000),
+                    actor TEXT NOT NULL CHECK (actor IN ('customer-alone', 'customer-with-help', 'staff-on-behalf')),
+                    reason TEXT,
+                    at REAL NOT NULL
+                ) STRICT;
+                CREATE INDEX session_step_session ON session_step(session_id);
+                CREATE TABLE session_note (
+                    id INTEGER PRIMARY KEY,
+                    session_id INTEGER NOT NULL REFERENCES assisted_session(id) ON DELETE CASCADE,
+                    text TEXT NOT NULL CHECK (length(text) <= 1000),
+                    at REAL NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }()
 }

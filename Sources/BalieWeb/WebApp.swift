@@ -17,6 +17,7 @@ public final class WebApp: HTTPApplication {
     let csrfKey: [UInt8]
     let authentication: Authentication
     let health: HealthProbe
+    let catalog: TaskCatalog
     let startedAt = Date()
 
     public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
@@ -30,6 +31,7 @@ public final class WebApp: HTTPApplication {
         localization = try Localization(directory: configuration.localesDirectory)
         csrfKey = try database.secret(named: "csrf")
         health = HealthProbe(database: database)
+        catalog = try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: configuration.taskCatalogPath)))
         authentication = try Authentication(
             database: database, policy: configuration.sessionPolicy, throttle: configuration.signInThrottle,
             hasher: configuration.passwordHasher)
@@ -37,6 +39,7 @@ public final class WebApp: HTTPApplication {
         registerSignInRoutes()
         registerStaffRoutes()
         registerCustomerRoutes()
+        registerSessionRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()
         registerShowcaseRoutes()

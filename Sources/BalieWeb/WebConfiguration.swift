@@ -25,6 +25,12 @@ public struct WebConfiguration: Sendable {
     public var signInThrottle = SignInThrottle()
     /// The time zone of the branch, for times on pages and greetings.
     public var timeZone = TimeZone(identifier: "Europe/Amsterdam") ?? .current
+    /// The task catalogue (what people come for, and the referral partners).
+    public var taskCatalogPath = "deploy/task-catalog.json"
+    /// The organisation's name, as customers know it (in the effort question and on summaries).
+    public var organisationName = "Balie"
+    /// Sessions open longer than this are shown to staff to finish.
+    public var staleSessionAfter: TimeInterval = 4 * 3600
     /// Password hashing parameters (at least OWASP's minimum).
     public var passwordHasher = PasswordHasher.owaspMinimum
 

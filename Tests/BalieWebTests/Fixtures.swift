@@ -19,6 +19,7 @@ func makeTestApp(databasePath: String? = nil, configure: (inout WebConfiguration
     configuration.localesDirectory = repositoryRoot + "/locales"
     configuration.kioskName = "test-kiosk"
     configuration.passwordHasher = testHasher
+    configuration.taskCatalogPath = repositoryRoot + "/deploy/task-catalog.json"
     configure(&configuration)
     let database = try databasePath.map { try AppDatabase(path: $0) } ?? AppDatabase(inMemoryNamed: UUID().uuidString)
     return try WebApp(configuration: configuration, database: database, logger: Logger(label: "test"))

@@ -113,6 +113,11 @@ import Testing
             .union(Consent.Purpose.allCases.map { "consent.purposes.\(WebApp.key($0.rawValue))" })
             .union(Consent.Method.allCases.map { "consent.how.\(WebApp.key($0.rawValue))" })
             .union(["morning", "afternoon", "evening"].map { "greetings.\($0)" })
+            .union(StepActor.allCases.map { "actors.\(WebApp.key($0.rawValue))" })
+            .union(SelfReliance.allCases.map { "feedback.reliance_\(WebApp.key($0.rawValue))" })
+            .union((1...7).map { "feedback.effort_\($0)" })
+            .union(["resolved", "partly", "referred", "follow_up", "not_possible"].flatMap { ["outcomes.\($0)", "outcome_texts.\($0)"] })
+            .union(SessionRules.Refusal.allCases.map { "session.errors.\($0.key)" })
         // A template may also open a section on the parent (`{{#t.components.field}}`) and name the leaf inside.
         func usedInSection(_ key: String) -> Bool {
             guard let dot = key.lastIndex(of: ".") else { return false }

@@ -21,6 +21,8 @@ public struct AuditEvent: Sendable, Equatable {
         case customersImported = "customers-imported"
         case contactsImported = "contacts-imported"
         case customerExported = "customer-exported"
+        case sessionStarted = "session-started"
+        case sessionClosed = "session-closed"
     }
 
     public var id: Int64?

@@ -121,6 +121,25 @@ extension WebApp {
             "has_more_contacts": record.contactCount > record.recentContacts.count,
             "more_contacts_href": "/customers/\(Self.queryEscaped(customer.number))/contacts?page=1",
         ]
+        let customerID = customer.id!
+        context["has_session_consent"] = try database.hasConsent(customerID: customerID, purpose: .sessionLog)
+        let history = Dictionary(grouping: try database.taskHistory(customerID: customerID), by: \.taskID)
+        let taskHistory = history.keys.sorted().map { taskID -> [String: Any] in
+            let entries = history[taskID]!
+            return [
+                "name": catalog.task(taskID)?.name(language) ?? entries.last!.taskNames[language] ?? entries.last!.taskNames["nl"] ?? taskID,
+                "entries": entries.map { entry -> [String: Any] in
+                    [
+                        "date": formatDate(entry.date),
+                        "actors_text": Set(entry.actors).sorted { $0.rawValue < $1.rawValue }
+                            .map { localization.text("actors.\(Self.key($0.rawValue))", language) }.joined(separator: ", "),
+                        "reliance_text": entry.selfReliance.map { localization.text("feedback.reliance_\(Self.key($0.rawValue))", language) } ?? "—",
+                    ]
+                },
+            ]
+        }
+        context["has_task_history"] = !taskHistory.isEmpty
+        context["task_history"] = taskHistory
         if let code = customer.language, code != language, let other = localization.language(code) {
             context["customer_language"] = ["code": other.code, "name": other.ownName]
         }
@@ -247,7 +266,7 @@ extension WebApp {
     func formatDate(_ date: Date) -> String { formatted(date, "dd-MM-yyyy") }
     func formatDateTime(_ date: Date) -> String { formatted(date, "dd-MM-yyyy HH:mm") }
 
-    private func formatted(_ date: Date, _ format: String) -> String {
+    func formatted(_ date: Date, _ format: String) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = configuration.timeZone

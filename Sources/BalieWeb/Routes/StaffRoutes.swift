@@ -20,6 +20,15 @@ extension WebApp {
                     "when": formatter.string(from: call.at),
                 ]
             }
+            // Open sessions are never dropped: staff resume them here, and old ones are marked to finish.
+            let now = Date()
+            let openSessions = try database.openSessions().map { open -> [String: Any] in
+                [
+                    "href": "/sessions/\(open.id)", "started": formatDateTime(open.startedAt),
+                    "who": open.customerName ?? localization.text("session.anonymous_label", language),
+                    "stale": now.timeIntervalSince(open.startedAt) > configuration.staleSessionAfter,
+                ]
+            }
             var person: [String: Any] = ["full_name": staff.fullName, "role_name": localization.text(Self.roleKey(staff.role), language)]
             if let branch = staff.branch { person["branch"] = branch }
             return try page("pages/staff_home", request, title: localization.text("staff_home.title", language), [
@@ -28,6 +37,8 @@ extension WebApp {
                 "calls": calls,
                 "has_calls": !calls.isEmpty,
                 "is_admin": staff.role == .admin,
+                "has_open_sessions": !openSessions.isEmpty,
+                "open_sessions": openSessions,
             ])
         }
 

@@ -1,10 +1,22 @@
 /* Balie: progressive enhancement only. Every page works without this file.
    (a) customer mode: warn before the idle reset, "I am still here" can be pressed again and again;
    (b) a second submit of the same form within one second is ignored;
-   (c) staff mode: warn before the server-side session ends; "Stay signed in" posts to /session/extend.
+   (c) staff mode: warn before the server-side session ends; "Stay signed in" posts to /session/extend;
+   (d) elements with class js-only show (html.js); [data-print] prints the page.
    Without this file the server's session timeout still applies. */
 (function () {
   'use strict';
+  // (d) Script-only controls (class "js-only", hidden by default) show once this file runs;
+  // a [data-print] button prints the page (the take-home summary).
+  var root = document.documentElement;
+  if (root.classList) root.classList.add('js');
+  if (document.addEventListener) {
+    document.addEventListener('click', function (event) {
+      var target = event.target;
+      var button = target && target.closest ? target.closest('[data-print]') : null;
+      if (button && typeof window.print === 'function') window.print();
+    }, false);
+  }
   if (!('querySelector' in document) || !window.HTMLDialogElement || !document.addEventListener) return;
   var d = document;
 

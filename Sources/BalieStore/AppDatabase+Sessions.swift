@@ -1,0 +1,202 @@
+import BalieCore
+import Foundation
+import GRDB
+
+extension AppDatabase: SessionRepository {
+    public func createSession(_ session: AssistedSession) throws -> AssistedSession {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO assisted_session(customer_id, staff_id, kiosk, started_at, waiting_seconds, phase, language)
+                VALUES (?, ?, ?, ?, ?, 'open', ?)
+                """, arguments: [session.customerID, session.staffID, session.kiosk, session.startedAt.timeIntervalSince1970,
+                                 session.waitingSeconds, session.language])
+            var stored = session
+            stored.id = db.lastInsertedRowID
+            return stored
+        }
+    }
+
+    public func session(id: Int64) throws -> AssistedSession? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, customer_id, staff_id, kiosk, started_at, finished_at, waiting_seconds, phase, language,
+                       effort_score, self_reliance, channel_advice FROM assisted_session WHERE id = ?
+                """, arguments: [id]) else { return nil }
+            let tasks = try Row.fetchAll(db, sql: """
+                SELECT id, task_id, task_group, names, added_at, outcome, outcome_detail, partner, follow_up_who, follow_up_due,
+                       follow_up_channel FROM session_task WHERE session_id = ? ORDER BY id
+                """, arguments: [id]).map(Self.sessionTask)
+            let steps = try Row.fetchAll(db, sql: """
+                SELECT id, session_task_id, description, actor, reason, at FROM session_step WHERE session_id = ? ORDER BY id
+                """, arguments: [id]).map { row in
+                SessionStep(id: row["id"], sessionTaskID: row["session_task_id"], description: row["description"],
+                            actor: StepActor(rawValue: row["actor"]) ?? .customerWithHelp, reason: row["reason"],
+                            at: Date(timeIntervalSince1970: row["at"]))
+            }
+            let notes = try Row.fetchAll(db, sql: "SELECT id, text, at FROM session_note WHERE session_id = ? ORDER BY id",
+                                         arguments: [id]).map { row in
+                SessionNote(id: row["id"], text: row["text"], at: Date(timeIntervalSince1970: row["at"]))
+            }
+            return AssistedSession(
+                id: row["id"], customerID: row["customer_id"], staffID: row["staff_id"], kiosk: row["kiosk"],
+                startedAt: Date(timeIntervalSince1970: row["started_at"]),
+                finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                waitingSeconds: row["waiting_seconds"], phase: AssistedSession.Phase(rawValue: row["phase"]) ?? .open,
+                language: row["language"], tasks: tasks, steps: steps, notes: notes, effortScore: row["effort_score"],
+                selfReliance: (row["self_reliance"] as String?).flatMap(SelfReliance.init),
+                channelAdvice: (row["channel_advice"] as String?).flatMap(PreferredChannel.init))
+        }
+    }
+
+    private static func sessionTask(_ row: Row) -> SessionTask {
+        let names = (try? JSONDecoder().decode([String: String].self, from: Data((row["names"] as String).utf8))) ?? [:]
+        let detail: String = row["outcome_detail"]
+        var outcome: TaskOutcome?
+        switch row["outcome"] as String? {
+        case "resolved": outcome = .resolved
+        case "partly": outcome = .partly(detail)
+        case "referred": outcome = .referred(partner: row["partner"] ?? "", handover: detail)
+        case "follow-up":
+            outcome = .followUp(who: row["follow_up_who"] ?? "", due: Date(timeIntervalSince1970: row["follow_up_due"] ?? 0),
+                                channel: (row["follow_up_channel"] as String?).flatMap(PreferredChannel.init) ?? .phone)
+        case "not-possible": outcome = .notPossible(reason: detail)
+        default: outcome = nil
+        }
+        return SessionTask(id: row["id"], taskID: row["task_id"], names: names, group: TaskGroup(rawValue: row["task_group"]) ?? .other,
+                           outcome: outcome, addedAt: Date(timeIntervalSince1970: row["added_at"]))
+    }
+
+    @discardableResult
+    public func addTask(sessionID: Int64, _ task: SessionTask) throws -> SessionTask {
+        let names = String(decoding: try JSONEncoder().encode(task.names), as: UTF8.self)
+        return try writer.write { db in
+            try db.execute(sql: "INSERT INTO session_task(session_id, task_id, task_group, names, added_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [sessionID, task.taskID, task.group.rawValue, names, task.addedAt.timeIntervalSince1970])
+            var stored = task
+            stored.id = db.lastInsertedRowID
+            return stored
+        }
+    }
+
+    public func addStep(sessionID: Int64, _ step: SessionStep) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO session_step(session_id, session_task_id, description, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [sessionID, step.sessionTaskID, step.description, step.actor.rawValue, step.reason,
+                                       step.at.timeIntervalSince1970])
+        }
+    }
+
+    public func addNote(sessionID: Int64, _ note: SessionNote) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO session_note(session_id, text, at) VALUES (?, ?, ?)",
+                           arguments: [sessionID, note.text, note.at.timeIntervalSince1970])
+        }
+    }
+
+    public func finishTask(sessionID: Int64, taskID: Int64, outcome: TaskOutcome, at: Date) throws {
+        var detail = "", partner: String?, who: String?, due: Double?, channel: String?
+        switch outcome {
+        case .resolved: break
+        case .partly(let text), .notPossible(let text): detail = text
+        case .referred(let to, let handover): (partner, detail) = (to, handover)
+        case .followUp(let person, let date, let via): (who, due, channel) = (person, date.timeIntervalSince1970, via.rawValue)
+        }
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE session_task SET outcome = ?, outcome_detail = ?, partner = ?, follow_up_who = ?, follow_up_due = ?,
+                       follow_up_channel = ?, finished_at = ? WHERE id = ? AND session_id = ? AND outcome IS NULL
+                """, arguments: [outcome.kind, detail, partner, who, due, channel, at.timeIntervalSince1970, taskID, sessionID])
+        }
+    }
+
+    public func handOver(sessionID: Int64, channelAdvice: PreferredChannel?) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE assisted_session SET phase = 'customer-feedback', channel_advice = ? WHERE id = ? AND phase = 'open'",
+                           arguments: [channelAdvice?.rawValue, sessionID])
+        }
+    }
+
+    public func closeSession(sessionID: Int64, effortScore: Int?, selfReliance: SelfReliance?, at: Date, contact: Contact?,
+                             followUps: [FollowUp]) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE assisted_session SET phase = 'closed', effort_score = ?, self_reliance = ?, finished_at = ?
+                WHERE id = ? AND phase = 'customer-feedback'
+                """, arguments: [effortScore, selfReliance?.rawValue, at.timeIntervalSince1970, sessionID])
+            guard db.changesCount == 1 else { return }
+            if let contact {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO contact(customer_id, channel, at, topic, summary, outcome, source_system) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [contact.customerID, contact.channel.rawValue, contact.at.timeIntervalSince1970, contact.topic,
+                                     contact.summary, contact.outcome, contact.sourceSystem])
+                for followUp in followUps {
+                    try db.execute(sql: "INSERT INTO follow_up(customer_id, description, due, channel) VALUES (?, ?, ?, ?)",
+                                   arguments: [followUp.customerID, followUp.description, followUp.due.timeIntervalSince1970, followUp.channel.rawValue])
+                }
+            } else {
+                // Anonymous: keep what statistics need (tasks, outcome kinds, who did the steps, times, answers), no free text.
+                try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [sessionID])
+                try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [sessionID])
+                try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [sessionID])
+            }
+        }
+    }
+
+    public func readTogether(messageID: Int64, customerID: Int64, contact: Contact) throws -> Bool {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE message SET read = 1 WHERE id = ? AND customer_id = ? AND read = 0", arguments: [messageID, customerID])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO contact(customer_id, channel, at, topic, summary, outcome, source_system) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [customerID, contact.channel.rawValue, contact.at.timeIntervalSince1970, contact.topic, contact.summary,
+                                 contact.outcome, contact.sourceSystem])
+            return true
+        }
+    }
+
+    public func openSessions() throws -> [OpenSessionSummary] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id, s.started_at, s.staff_id, c.given_name || ' ' || c.family_name AS name FROM assisted_session s
+                LEFT JOIN customer c ON c.id = s.customer_id WHERE s.phase != 'closed' ORDER BY s.started_at
+                """).map { row in
+                OpenSessionSummary(id: row["id"], startedAt: Date(timeIntervalSince1970: row["started_at"]), customerName: row["name"],
+                                   staffID: row["staff_id"])
+            }
+        }
+    }
+
+    public func taskHistory(customerID: Int64) throws -> [TaskHistoryEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.id, t.task_id, t.names, s.started_at, s.self_reliance,
+                       (SELECT group_concat(actor) FROM session_step WHERE session_task_id = t.id) AS actors
+                FROM session_task t JOIN assisted_session s ON s.id = t.session_id
+                WHERE s.customer_id = ? AND s.phase = 'closed' ORDER BY t.task_id, s.started_at
+                """, arguments: [customerID]).map { row in
+                let names = (try? JSONDecoder().decode([String: String].self, from: Data((row["names"] as String).utf8))) ?? [:]
+                let actors = ((row["actors"] as String?) ?? "").split(separator: ",").compactMap { StepActor(rawValue: String($0)) }
+                return TaskHistoryEntry(taskID: row["task_id"], taskNames: names, date: Date(timeIntervalSince1970: row["started_at"]),
+                                        actors: actors, selfReliance: (row["self_reliance"] as String?).flatMap(SelfReliance.init))
+            }
+        }
+    }
+
+    /// Whether the customer's latest answer for a purpose is yes.
+    public func hasConsent(customerID: Int64, purpose: Consent.Purpose) throws -> Bool {
+        try writer.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT given FROM consent WHERE customer_id = ? AND purpose = ? ORDER BY at DESC, id DESC LIMIT 1
+                """, arguments: [customerID, purpose.rawValue]) ?? false
+        }
+    }
+
+    public func message(id: Int64) throws -> Message? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, customer_id, title, sent_at, important, read FROM message WHERE id = ?", arguments: [id]).map { row in
+                Message(id: row["id"], customerID: row["customer_id"], title: row["title"], sentAt: Date(timeIntervalSince1970: row["sent_at"]),
+                        isImportant: row["important"], isRead: row["read"])
+            }
+        }
+    }
+}

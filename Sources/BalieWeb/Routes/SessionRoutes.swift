@@ -1,0 +1,314 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+
+/// The assisted session: start, tasks, steps, notes, messages read together, outcomes, the screen
+/// turned to the customer for two questions, and the take-home summary. Every step is stored as it is
+/// entered, so a restart or a closed browser resumes the session.
+extension WebApp {
+    func registerSessionRoutes() {
+        post("/sessions", .recordReaders) { [unowned self] request in try startSession(request) }
+        get("/sessions/:id", .recordReaders) { [unowned self] request in
+            let session = try loadSession(request)
+            switch session.phase {
+            case .open: return try sessionPage(request, session)
+            case .customerFeedback: return .redirect(to: "/sessions/\(session.id!)/feedback", status: .found)
+            case .closed: return .redirect(to: "/sessions/\(session.id!)/summary", status: .found)
+            }
+        }
+        post("/sessions/:id/tasks", .recordReaders) { [unowned self] request in
+            try act(request) { session in
+                let task = try SessionRules.checkAddTask(session, catalog: catalog, taskID: request.form["task"] ?? "")
+                try database.addTask(sessionID: session.id!, SessionTask(taskID: task.id, names: task.names, group: task.group, addedAt: Date()))
+            }
+        }
+        post("/sessions/:id/tasks/:task/steps", .recordReaders) { [unowned self] request in
+            try act(request, field: "description-\(request.parameters["task"] ?? "")") { session in
+                let taskID = Int64(request.parameters["task"] ?? "") ?? -1
+                guard let actor = StepActor(rawValue: request.form["actor"] ?? "") else { throw SessionRules.Refusal.outcomeMissing }
+                let reason = (request.form["reason"] ?? "").trimmingCharacters(in: .whitespaces)
+                try SessionRules.checkStep(session, taskID: taskID, actor: actor, reason: reason)
+                let description = try SessionRules.text(request.form["description"] ?? "")
+                if reason.count > SessionRules.maxTextLength { throw SessionRules.Refusal.textTooLong }
+                try database.addStep(sessionID: session.id!, SessionStep(
+                    sessionTaskID: taskID, description: description, actor: actor,
+                    reason: actor == .staffOnBehalf ? reason : nil, at: Date()))
+            }
+        }
+        post("/sessions/:id/notes", .recordReaders) { [unowned self] request in
+            try act(request, field: "note") { session in
+                try SessionRules.checkNote(session)
+                try database.addNote(sessionID: session.id!, SessionNote(text: try SessionRules.text(request.form["text"] ?? ""), at: Date()))
+            }
+        }
+        post("/sessions/:id/tasks/:task/finish", .recordReaders) { [unowned self] request in
+            try act(request, field: "outcome-\(request.parameters["task"] ?? "")") { session in
+                let taskID = Int64(request.parameters["task"] ?? "") ?? -1
+                let outcome = try outcome(from: request.form)
+                try SessionRules.checkOutcome(session, taskID: taskID, outcome: outcome, catalog: catalog, now: Date())
+                try database.finishTask(sessionID: session.id!, taskID: taskID, outcome: outcome, at: Date())
+            }
+        }
+        post("/sessions/:id/messages/:message/read", .recordReaders) { [unowned self] request in
+            try act(request) { session in
+                guard session.phase == .open else { throw SessionRules.Refusal.sessionNotOpen }
+                guard let customerID = session.customerID, let message = try database.message(id: Int64(request.parameters["message"] ?? "") ?? -1),
+                    message.customerID == customerID
+                else { throw PageError.notFound("No such message for this customer.") }
+                _ = try database.readTogether(messageID: message.id!, customerID: customerID, contact: Contact(
+                    customerID: customerID, channel: .kioskAssisted, at: Date(), topic: "Bericht samen gelezen",
+                    summary: message.title, outcome: "gelezen", sourceSystem: "balie"))
+            }
+        }
+        post("/sessions/:id/handover", .recordReaders) { [unowned self] request in
+            let session = try loadSession(request)
+            do throws(SessionRules.Refusal) {
+                try SessionRules.checkHandover(session)
+            } catch {
+                return try sessionPage(request, session, refusal: error, field: "hand-over", status: .unprocessableContent)
+            }
+            try database.handOver(sessionID: session.id!, channelAdvice: PreferredChannel(rawValue: request.form["channel_advice"] ?? ""))
+            return .redirect(to: "/sessions/\(session.id!)/feedback")
+        }
+        get("/sessions/:id/feedback", .recordReaders) { [unowned self] request in
+            let session = try loadSession(request)
+            guard session.phase == .customerFeedback else { return .redirect(to: "/sessions/\(session.id!)", status: .found) }
+            return try feedbackPage(customerFacing(request, session), session)
+        }
+        post("/sessions/:id/feedback", .recordReaders) { [unowned self] request in
+            let session = try loadSession(request)
+            let skipped = request.form["skip"] != nil
+            let effort = skipped ? nil : request.form["effort"].flatMap { Int($0) }
+            let reliance = skipped ? nil : request.form["self_reliance"].flatMap(SelfReliance.init)
+            do throws(SessionRules.Refusal) {
+                try SessionRules.checkFeedback(session, effortScore: effort)
+            } catch .feedbackNotFromCustomer {
+                return .redirect(to: "/sessions/\(session.id!)")
+            } catch {
+                return try feedbackPage(customerFacing(request, session), session, status: .unprocessableContent)
+            }
+            try close(session, effort: effort, reliance: reliance, request: request)
+            return .redirect(to: "/sessions/\(session.id!)/summary")
+        }
+        get("/sessions/:id/summary", .recordReaders) { [unowned self] request in
+            let session = try loadSession(request)
+            guard session.phase == .closed else { return .redirect(to: "/sessions/\(session.id!)", status: .found) }
+            return try summaryPage(customerFacing(request, session), session)
+        }
+    }
+
+    // MARK: - Start and close
+
+    private func startSession(_ request: PageRequest) throws -> Response {
+        let signedIn = request.signedIn!
+        var customerID: Int64?
+        var language = request.language
+        var subject: String?
+        if let number = request.form["customer"], !number.isEmpty {
+            guard let customer = try database.customer(number: number), let id = customer.id else { throw PageError.notFound("No such customer.") }
+            // Without consent to log sessions into the record, the session stays anonymous.
+            customerID = SessionRules.customerForLogging(customerID: id, consentGiven: try database.hasConsent(customerID: id, purpose: .sessionLog))
+            if customerID != nil { subject = customer.number }
+            if let code = customer.language, localization.language(code) != nil { language = code }
+        }
+        let session = try database.createSession(AssistedSession(
+            customerID: customerID, staffID: signedIn.staffID, kiosk: configuration.kioskName, startedAt: Date(), language: language))
+        try database.appendAudit(AuditEvent(at: Date(), action: .sessionStarted, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
+                                            subject: subject, origin: origin(request.http), detail: "session \(session.id!)"))
+        return .redirect(to: "/sessions/\(session.id!)")
+    }
+
+    private func close(_ session: AssistedSession, effort: Int?, reliance: SelfReliance?, request: PageRequest) throws {
+        let now = Date()
+        var contact: Contact?
+        var followUps: [FollowUp] = []
+        if let customerID = session.customerID {
+            let minutes = Int(now.timeIntervalSince(session.startedAt) / 60)
+            var summary = session.tasks.map { "\($0.name("nl")): \(outcomeText($0.outcome, language: "nl"))" }.joined(separator: "\n")
+            summary += "\nDuur: \(minutes) min" + (session.waitingSeconds.map { "; wachttijd: \($0 / 60) min" } ?? "")
+            let kinds = Set(session.tasks.compactMap { $0.outcome?.kind })
+            contact = Contact(customerID: customerID, channel: .kioskAssisted, at: now,
+                              topic: session.tasks.map { $0.name("nl") }.joined(separator: ", "), summary: summary,
+                              outcome: kinds == ["resolved"] ? "opgelost" : kinds.sorted().joined(separator: ", "), sourceSystem: "balie")
+            for task in session.tasks {
+                if case .followUp(let who, let due, let channel) = task.outcome {
+                    followUps.append(FollowUp(customerID: customerID, description: "\(task.name("nl")) — \(who)", due: due, channel: channel))
+                }
+            }
+        }
+        try database.closeSession(sessionID: session.id!, effortScore: effort, selfReliance: reliance, at: now, contact: contact, followUps: followUps)
+        let signedIn = request.signedIn!
+        try database.appendAudit(AuditEvent(at: now, action: .sessionClosed, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
+                                            subject: nil, origin: origin(request.http), detail: "session \(session.id!)"))
+    }
+
+    // MARK: - Acting on a session
+
+    private func loadSession(_ request: PageRequest) throws -> AssistedSession {
+        guard let id = Int64(request.parameters["id"] ?? ""), let session = try database.session(id: id) else {
+            throw PageError.notFound("No such session.")
+        }
+        return session
+    }
+
+    /// Runs one change; a refusal by the rules shows the session again with the reason at the top.
+    private func act(_ request: PageRequest, field: String = "tasks", _ change: (AssistedSession) throws -> Void) throws -> Response {
+        let session = try loadSession(request)
+        do {
+            try change(session)
+        } catch let refusal as SessionRules.Refusal {
+            return try sessionPage(request, try loadSession(request), refusal: refusal, field: field, status: .unprocessableContent)
+        }
+        return .redirect(to: "/sessions/\(session.id!)")
+    }
+
+    private func outcome(from form: QueryParameters) throws -> TaskOutcome {
+        let detail = form["detail"] ?? ""
+        switch form["outcome"] ?? "" {
+        case "resolved": return .resolved
+        case "partly": return .partly(detail)
+        case "referred": return .referred(partner: form["partner"] ?? "", handover: detail)
+        case "follow-up":
+            guard let due = BirthDateFreeDate.parse(form["due"] ?? "", timeZone: configuration.timeZone) else {
+                throw SessionRules.Refusal.dueInvalid
+            }
+            guard let channel = PreferredChannel(rawValue: form["channel"] ?? "") else { throw SessionRules.Refusal.channelMissing }
+            return .followUp(who: form["who"] ?? "", due: due, channel: channel)
+        case "not-possible": return .notPossible(reason: detail)
+        default: throw SessionRules.Refusal.outcomeMissing
+        }
+    }
+
+    // MARK: - Pages
+
+    private func sessionPage(_ request: PageRequest, _ session: AssistedSession, refusal: SessionRules.Refusal? = nil,
+                             field: String = "tasks", status: HTTPStatus = .ok) throws -> Response {
+        let language = request.language
+        var customerName: String?
+        var customerHref = ""
+        var messages: [[String: Any]] = []
+        if let customerID = session.customerID, let record = try customerRecord(id: customerID) {
+            customerName = record.customer.fullName
+            customerHref = "/customers/\(Self.queryEscaped(record.customer.number))"
+            messages = record.unreadImportantMessages.map {
+                ["title": $0.title, "sent": formatDate($0.sentAt), "read_action": "/sessions/\(session.id!)/messages/\($0.id!)/read"]
+            }
+        }
+        let base = "/sessions/\(session.id!)"
+        var info: [String: Any] = ["id": session.id!, "started": formatted(session.startedAt, "HH:mm"), "kiosk": session.kiosk,
+                                   "customer_href": customerHref]
+        if let customerName { info["customer_name"] = customerName }
+        // The layout's session-expiry warning reads these from the same `session` object.
+        if let signedIn = request.signedIn {
+            info["seconds_left"] = configuration.sessionPolicy.secondsLeft(of: signedIn.session, at: Date())
+            info["warn_seconds"] = Int(configuration.sessionPolicy.warningBefore)
+        }
+        let tasks = session.tasks.map { task -> [String: Any] in
+            let steps = session.steps(of: task).map { step -> [String: Any] in
+                ["description": step.description, "actor_name": localization.text("actors.\(Self.key(step.actor.rawValue))", language),
+                 "reason": step.reason ?? "", "has_reason": !(step.reason ?? "").isEmpty, "when": formatted(step.at, "HH:mm")]
+            }
+            let partners = (catalog.task(task.taskID)?.partners ?? []).compactMap(catalog.partner)
+            var item: [String: Any] = [
+                "id": task.id!, "name": task.name(language),
+                "group_name": localization.text("groups.\(task.group.translationKey).name", language),
+                "finished": task.outcome != nil, "has_steps": !steps.isEmpty, "steps": steps,
+                "step_action": "\(base)/tasks/\(task.id!)/steps", "finish_action": "\(base)/tasks/\(task.id!)/finish",
+                "has_partners": !partners.isEmpty, "partners": partners.map { ["id": $0.id, "name": $0.name] },
+            ]
+            if task.outcome != nil { item["outcome_text"] = outcomeText(task.outcome, language: language) }
+            return item
+        }
+        var context: [String: Any] = [
+            "session": info, "has_customer": customerName != nil, "phase_open": session.phase == .open,
+            "has_errors": refusal != nil,
+            "errors": refusal.map { [["field_id": field, "text": localization.text("session.errors.\($0.key)", language)]] } ?? [],
+            "has_tasks": !tasks.isEmpty, "tasks": tasks,
+            "add_task_action": "\(base)/tasks", "note_action": "\(base)/notes", "handover_action": "\(base)/handover",
+            "catalog_groups": TaskGroup.allCases.map { group -> [String: Any] in
+                ["name": localization.text("groups.\(group.translationKey).name", language),
+                 "tasks": catalog.tasks(in: group).map { ["id": $0.id, "name": $0.name(language)] }]
+            },
+            "step_actors": StepActor.allCases.map { ["code": $0.rawValue, "name": localization.text("actors.\(Self.key($0.rawValue))", language)] },
+            "outcomes": ["resolved", "partly", "referred", "follow-up", "not-possible"].map {
+                ["code": $0, "name": localization.text("outcomes.\(Self.key($0))", language)]
+            },
+            "channels": PreferredChannel.allCases.map {
+                ["code": $0.rawValue, "name": localization.text("preferred_channels.\(Self.key($0.rawValue))", language)]
+            },
+            "has_notes": !session.notes.isEmpty,
+            "notes": session.notes.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
+            "has_messages": !messages.isEmpty, "messages": messages,
+        ]
+        context["customer_mode"] = false
+        return try page("pages/session", request, title: localization.text("session.title", language), status: status, context)
+    }
+
+    private func feedbackPage(_ request: PageRequest, _ session: AssistedSession, status: HTTPStatus = .ok) throws -> Response {
+        let language = request.language
+        return try page("pages/session_feedback", request, title: localization.text("feedback.title", language), status: status, [
+            "feedback_action": "/sessions/\(session.id!)/feedback",
+            "effort_question": localization.text("feedback.effort_question", language, ["organisation": configuration.organisationName]),
+            "effort_options": (1...7).map { ["value": $0, "label": localization.text("feedback.effort_\($0)", language)] as [String: Any] },
+            "reliance_options": SelfReliance.allCases.map {
+                ["value": $0.rawValue, "label": localization.text("feedback.reliance_\(Self.key($0.rawValue))", language)]
+            },
+        ])
+    }
+
+    private func summaryPage(_ request: PageRequest, _ session: AssistedSession) throws -> Response {
+        let language = request.language
+        let staff = try database.staff(id: session.staffID)
+        return try page("pages/session_summary", request, title: localization.text("summary.title", language), [
+            "date": formatDate(session.finishedAt ?? session.startedAt), "staff_name": staff?.fullName ?? "",
+            "organisation": configuration.organisationName,
+            "tasks": session.tasks.map { task -> [String: Any] in
+                var next = ""
+                if case .followUp = task.outcome { next = outcomeText(task.outcome, language: language) }
+                if case .referred = task.outcome { next = outcomeText(task.outcome, language: language) }
+                return ["name": task.name(language), "outcome_text": outcomeText(task.outcome, language: language),
+                        "has_next_step": !next.isEmpty, "next_step": next]
+            },
+            "has_follow_up_contact": true,
+            "done_href": "/staff",
+        ])
+    }
+
+    /// The same request, shown in the customer's language (the screen is turned to them).
+    private func customerFacing(_ request: PageRequest, _ session: AssistedSession) -> PageRequest {
+        var turned = request
+        if let language = localization.language(session.language) { turned.visit.language = language }
+        return turned
+    }
+
+    func outcomeText(_ outcome: TaskOutcome?, language: String) -> String {
+        guard let outcome else { return "" }
+        switch outcome {
+        case .resolved: return localization.text("outcome_texts.resolved", language)
+        case .partly(let detail): return localization.text("outcome_texts.partly", language, ["detail": detail])
+        case .referred(let partner, let handover):
+            return localization.text("outcome_texts.referred", language, ["partner": catalog.partner(partner)?.name ?? partner, "detail": handover])
+        case .followUp(let who, let due, let channel):
+            return localization.text("outcome_texts.follow_up", language, [
+                "who": who, "date": formatDate(due),
+                "channel": localization.text("preferred_channels.\(Self.key(channel.rawValue))", language),
+            ])
+        case .notPossible(let reason): return localization.text("outcome_texts.not_possible", language, ["detail": reason])
+        }
+    }
+
+    private func customerRecord(id: Int64) throws -> CustomerRecord? {
+        guard let number = try database.customerNumber(id: id) else { return nil }
+        return try database.customerRecord(number: number, recentContacts: 0)
+    }
+}
+
+/// A calendar date from a form's date field ("2026-12-01"), at noon in the branch's time zone.
+enum BirthDateFreeDate {
+    static func parse(_ text: String, timeZone: TimeZone) -> Date? {
+        guard let day = BirthDate(iso: text) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))
+    }
+}
