@@ -112,6 +112,22 @@ extension AppDatabase: CustomerRepository {
         }
     }
 
+    /// Contacts older than the cursor (time, id), newest first.
+    public func contacts(customerID: Int64, before cursor: (at: Date, id: Int64)?, limit: Int) throws -> [Contact] {
+        try writer.read { db in
+            if let cursor {
+                return try Row.fetchAll(db, sql: """
+                    SELECT id, customer_id, channel, at, topic, summary, outcome, source_system FROM contact
+                    WHERE customer_id = ? AND (at < ? OR (at = ? AND id < ?)) ORDER BY at DESC, id DESC LIMIT ?
+                    """, arguments: [customerID, cursor.at.timeIntervalSince1970, cursor.at.timeIntervalSince1970, cursor.id, limit]).map(Self.contact)
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT id, customer_id, channel, at, topic, summary, outcome, source_system FROM contact
+                WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?
+                """, arguments: [customerID, limit]).map(Self.contact)
+        }
+    }
+
     public func recordConsent(_ consent: Consent) throws {
         try writer.write { db in
             try db.execute(sql: """

@@ -205,6 +205,27 @@ extension AppDatabase {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v5-api") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_token (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64),
+                    token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+                    scopes TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    revoked_at REAL
+                ) STRICT;
+                CREATE TABLE idempotent_request (
+                    token_id INTEGER NOT NULL REFERENCES api_token(id) ON DELETE CASCADE,
+                    key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+                    request_hash TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (token_id, key)
+                ) STRICT;
+                """)
+        }
         return migrator
     }()
 }

@@ -182,6 +182,26 @@ extension AppDatabase: SessionRepository {
         }
     }
 
+    /// Sessions, newest first, for the API: optionally from/to a start date, at one branch, with one task;
+    /// `beforeID` continues a listing (the cursor).
+    public func sessionList(from: Date?, to: Date?, branch: String?, taskID: String?, beforeID: Int64?, limit: Int) throws -> [AssistedSession] {
+        let ids: [Int64] = try writer.read { db in
+            var conditions = ["1 = 1"]
+            var arguments: StatementArguments = []
+            if let from { conditions.append("s.started_at >= ?"); arguments += [from.timeIntervalSince1970] }
+            if let to { conditions.append("s.started_at < ?"); arguments += [to.timeIntervalSince1970] }
+            if let branch { conditions.append("st.branch = ?"); arguments += [branch] }
+            if let taskID { conditions.append("EXISTS (SELECT 1 FROM session_task t WHERE t.session_id = s.id AND t.task_id = ?)"); arguments += [taskID] }
+            if let beforeID { conditions.append("s.id < ?"); arguments += [beforeID] }
+            arguments += [limit]
+            return try Int64.fetchAll(db, sql: """
+                SELECT s.id FROM assisted_session s JOIN staff st ON st.id = s.staff_id
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY s.id DESC LIMIT ?
+                """, arguments: arguments)
+        }
+        return try ids.compactMap { try session(id: $0) }
+    }
+
     /// Whether the customer's latest answer for a purpose is yes.
     public func hasConsent(customerID: Int64, purpose: Consent.Purpose) throws -> Bool {
         try writer.read { db in

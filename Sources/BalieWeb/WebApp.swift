@@ -18,6 +18,7 @@ public final class WebApp: HTTPApplication {
     let authentication: Authentication
     let health: HealthProbe
     let catalog: TaskCatalog
+    let openAPIDocument: [UInt8]
     let startedAt = Date()
 
     public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
@@ -31,6 +32,7 @@ public final class WebApp: HTTPApplication {
         localization = try Localization(directory: configuration.localesDirectory)
         csrfKey = try database.secret(named: "csrf")
         health = HealthProbe(database: database)
+        openAPIDocument = Array(try Data(contentsOf: URL(fileURLWithPath: configuration.wwwDirectory + "/openapi.json")))
         catalog = try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: configuration.taskCatalogPath)))
         authentication = try Authentication(
             database: database, policy: configuration.sessionPolicy, throttle: configuration.signInThrottle,
@@ -40,6 +42,7 @@ public final class WebApp: HTTPApplication {
         registerStaffRoutes()
         registerCustomerRoutes()
         registerSessionRoutes()
+        registerApiRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()
         registerShowcaseRoutes()
@@ -58,8 +61,10 @@ public final class WebApp: HTTPApplication {
     /// The roles that may use a route ("GET /staff"); nil for a route open to everyone.
     public func allowedRoles(_ route: String) -> Set<StaffRole>? {
         guard let found = router.routes.first(where: { "\($0.method) \($0.pattern)" == route }) else { return nil }
-        if case .roles(let roles) = found.handler.access { return roles }
-        return nil
+        switch found.handler.access {
+        case .roles(let roles): return roles
+        case .everyone, .api: return nil
+        }
     }
 
     /// Where the audit trail says something happened: this kiosk and the client's address.
@@ -101,6 +106,7 @@ public final class WebApp: HTTPApplication {
     }
 
     private func run(_ route: WebRoute, _ request: Request) -> Response {
+        if case .api(let scope) = route.access { return runAPI(route, request, scope: scope) }
         var visit = Visit(request: request, localization: localization, csrfKey: csrfKey)
         var clearSessionCookie = false
         do {
@@ -154,7 +160,7 @@ public final class WebApp: HTTPApplication {
         if isAPI(request) {
             let problem = Problem(
                 type: "/problems/\(kind.replacingOccurrences(of: "_", with: "-"))",
-                title: localization.text("errors.\(kind).title", "en"), status: status.code, detail: detail,
+                title: Self.problemTitle(kind: kind, status: status, localization: localization), status: status.code, detail: detail,
                 instance: nil, requestID: request.requestID)
             return secured(problem.response, request: request, personal: false)
         }
@@ -171,6 +177,13 @@ public final class WebApp: HTTPApplication {
                 ] as [String: Any],
             ]) { $1 })) ?? "<!doctype html><title>\(status.code)</title><p>\(status.code) \(status.reason)</p>"
         return secured(.html(html, status: status), request: request, personal: true)
+    }
+
+    /// The English title of an error kind, or the status's reason phrase when the pages have no text for it.
+    static func problemTitle(kind: String, status: HTTPStatus, localization: Localization) -> String {
+        let key = "errors.\(kind).title"
+        let text = localization.text(key, "en")
+        return text == key ? status.reason : text
     }
 
     // MARK: - Pages

@@ -24,6 +24,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds of warning before that reset (env BALIE_IDLE_WARN_SECONDS; default 30).") var idleWarnSeconds: Int?
     @Option(help: "Seconds without a request before a staff session ends (env BALIE_SESSION_IDLE_TIMEOUT; default 900).") var sessionIdleTimeout: Int?
     @Option(help: "Seconds after sign-in when a staff session ends anyway (env BALIE_SESSION_ABSOLUTE_TIMEOUT; default 36000).") var sessionAbsoluteTimeout: Int?
+    @Option(help: "The task catalogue file (env BALIE_TASK_CATALOG; default ./deploy/task-catalog.json).") var taskCatalog: String?
+    @Option(help: "The organisation's name as customers know it (env BALIE_ORGANISATION; default Balie).") var organisation: String?
+    @Option(help: "Hours after which an open session is shown to staff to finish (env BALIE_STALE_SESSION_HOURS; default 4).") var staleSessionHours: Int?
     @Option(help: "This kiosk's name (env BALIE_KIOSK; default kiosk).") var kiosk: String?
     @Option(help: "PEM certificate file for HTTPS (env BALIE_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key file for HTTPS (env BALIE_TLS_KEY).") var tlsKey: String?
@@ -74,6 +77,11 @@ struct Serve: ParsableCommand {
         }
         web.behindTLSProxy = Environment.flag("BEHIND_TLS_PROXY", behindTLSProxy)
         web.servesTLS = server.isTLS
+        web.taskCatalogPath = taskCatalog ?? Environment.value("TASK_CATALOG") ?? web.taskCatalogPath
+        web.organisationName = organisation ?? Environment.value("ORGANISATION") ?? web.organisationName
+        let staleHours = try Environment.int("STALE_SESSION_HOURS", staleSessionHours, default: 4)
+        guard staleHours >= 1 else { throw ValidationError("--stale-session-hours must be at least 1.") }
+        web.staleSessionAfter = TimeInterval(staleHours * 3600)
         let idle = try Environment.int("SESSION_IDLE_TIMEOUT", sessionIdleTimeout, default: Int(web.sessionPolicy.idleTimeout))
         let absolute = try Environment.int("SESSION_ABSOLUTE_TIMEOUT", sessionAbsoluteTimeout, default: Int(web.sessionPolicy.absoluteTimeout))
         guard idle >= 1, absolute >= idle else {

@@ -23,6 +23,9 @@ public struct AuditEvent: Sendable, Equatable {
         case customerExported = "customer-exported"
         case sessionStarted = "session-started"
         case sessionClosed = "session-closed"
+        case apiRequest = "api-request"
+        case tokenCreated = "token-created"
+        case tokenRevoked = "token-revoked"
     }
 
     public var id: Int64?

@@ -25,6 +25,7 @@ public enum SessionRules {
         case outcomeMissing
         case dueInvalid
         case channelMissing
+        case actorMissing
 
         /// The locale key of the message staff see.
         public var key: String {
@@ -47,6 +48,7 @@ public enum SessionRules {
             case .outcomeMissing: "outcome_missing"
             case .dueInvalid: "due_invalid"
             case .channelMissing: "channel_missing"
+            case .actorMissing: "actor_missing"
             }
         }
     }

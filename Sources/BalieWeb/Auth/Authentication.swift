@@ -16,6 +16,8 @@ enum Access: Sendable {
     case everyone
     /// Signed-in staff with one of these roles; others get 403, and without a session 302 to sign-in.
     case roles(Set<StaffRole>)
+    /// Another channel with a bearer token that holds this scope.
+    case api(ApiScope)
 
     static let anyStaff = Access.roles(Set(StaffRole.allCases))
     static let admin = Access.roles([.admin])

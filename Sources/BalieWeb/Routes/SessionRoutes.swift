@@ -25,7 +25,7 @@ extension WebApp {
         post("/sessions/:id/tasks/:task/steps", .recordReaders) { [unowned self] request in
             try act(request, field: "description-\(request.parameters["task"] ?? "")") { session in
                 let taskID = Int64(request.parameters["task"] ?? "") ?? -1
-                guard let actor = StepActor(rawValue: request.form["actor"] ?? "") else { throw SessionRules.Refusal.outcomeMissing }
+                guard let actor = StepActor(rawValue: request.form["actor"] ?? "") else { throw SessionRules.Refusal.actorMissing }
                 let reason = (request.form["reason"] ?? "").trimmingCharacters(in: .whitespaces)
                 try SessionRules.checkStep(session, taskID: taskID, actor: actor, reason: reason)
                 let description = try SessionRules.text(request.form["description"] ?? "")
@@ -36,13 +36,13 @@ extension WebApp {
             }
         }
         post("/sessions/:id/notes", .recordReaders) { [unowned self] request in
-            try act(request, field: "note") { session in
+            try act(request, field: "note-text") { session in
                 try SessionRules.checkNote(session)
                 try database.addNote(sessionID: session.id!, SessionNote(text: try SessionRules.text(request.form["text"] ?? ""), at: Date()))
             }
         }
         post("/sessions/:id/tasks/:task/finish", .recordReaders) { [unowned self] request in
-            try act(request, field: "outcome-\(request.parameters["task"] ?? "")") { session in
+            try act(request, field: "outcome-\(request.parameters["task"] ?? "")-resolved") { session in
                 let taskID = Int64(request.parameters["task"] ?? "") ?? -1
                 let outcome = try outcome(from: request.form)
                 try SessionRules.checkOutcome(session, taskID: taskID, outcome: outcome, catalog: catalog, now: Date())
@@ -65,7 +65,7 @@ extension WebApp {
             do throws(SessionRules.Refusal) {
                 try SessionRules.checkHandover(session)
             } catch {
-                return try sessionPage(request, session, refusal: error, field: "hand-over", status: .unprocessableContent)
+                return try sessionPage(request, session, refusal: error, field: "channel_advice", status: .unprocessableContent)
             }
             try database.handOver(sessionID: session.id!, channelAdvice: PreferredChannel(rawValue: request.form["channel_advice"] ?? ""))
             return .redirect(to: "/sessions/\(session.id!)/feedback")
@@ -85,7 +85,7 @@ extension WebApp {
             } catch .feedbackNotFromCustomer {
                 return .redirect(to: "/sessions/\(session.id!)")
             } catch {
-                return try feedbackPage(customerFacing(request, session), session, status: .unprocessableContent)
+                return try feedbackPage(customerFacing(request, session), session, refusal: error, status: .unprocessableContent)
             }
             try close(session, effort: effort, reliance: reliance, request: request)
             return .redirect(to: "/sessions/\(session.id!)/summary")
@@ -152,7 +152,7 @@ extension WebApp {
     }
 
     /// Runs one change; a refusal by the rules shows the session again with the reason at the top.
-    private func act(_ request: PageRequest, field: String = "tasks", _ change: (AssistedSession) throws -> Void) throws -> Response {
+    private func act(_ request: PageRequest, field: String = "task", _ change: (AssistedSession) throws -> Void) throws -> Response {
         let session = try loadSession(request)
         do {
             try change(session)
@@ -182,7 +182,7 @@ extension WebApp {
     // MARK: - Pages
 
     private func sessionPage(_ request: PageRequest, _ session: AssistedSession, refusal: SessionRules.Refusal? = nil,
-                             field: String = "tasks", status: HTTPStatus = .ok) throws -> Response {
+                             field: String = "task", status: HTTPStatus = .ok) throws -> Response {
         let language = request.language
         var customerName: String?
         var customerHref = ""
@@ -244,9 +244,14 @@ extension WebApp {
         return try page("pages/session", request, title: localization.text("session.title", language), status: status, context)
     }
 
-    private func feedbackPage(_ request: PageRequest, _ session: AssistedSession, status: HTTPStatus = .ok) throws -> Response {
+    private func feedbackPage(_ request: PageRequest, _ session: AssistedSession, refusal: SessionRules.Refusal? = nil,
+                              status: HTTPStatus = .ok) throws -> Response {
         let language = request.language
         return try page("pages/session_feedback", request, title: localization.text("feedback.title", language), status: status, [
+            "has_errors": refusal != nil,
+            "errors": refusal.map { [["field_id": "effort-1", "text": localization.text("session.errors.\($0.key)", language)]] } ?? [],
+            // The screen is the customer's: no staff name or sign-out button on it.
+            "staff_signed_in": false, "staff_mode": false,
             "feedback_action": "/sessions/\(session.id!)/feedback",
             "effort_question": localization.text("feedback.effort_question", language, ["organisation": configuration.organisationName]),
             "effort_options": (1...7).map { ["value": $0, "label": localization.text("feedback.effort_\($0)", language)] as [String: Any] },
@@ -271,6 +276,7 @@ extension WebApp {
             },
             "has_follow_up_contact": true,
             "done_href": "/staff",
+            "staff_signed_in": false, "staff_mode": false,
         ])
     }
 

@@ -1,3 +1,4 @@
+import BalieCore
 import BalieHTTP
 
 /// What a page handler receives: the HTTP request, the visit it belongs to, and for a POST the
@@ -6,6 +7,8 @@ struct PageRequest {
     let http: Request
     var visit: Visit
     let form: QueryParameters
+    /// The API client's token, on API routes.
+    var apiToken: ApiToken? = nil
 
     var parameters: [String: String] { http.parameters }
     var signedIn: SignedIn? { visit.signedIn }
