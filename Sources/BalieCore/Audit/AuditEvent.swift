@@ -24,6 +24,7 @@ public struct AuditEvent: Sendable, Equatable {
         case sessionStarted = "session-started"
         case sessionClosed = "session-closed"
         case apiRequest = "api-request"
+        case customerErased = "customer-erased"
         case tokenCreated = "token-created"
         case tokenRevoked = "token-revoked"
     }

@@ -1,0 +1,97 @@
+import BalieCore
+import Foundation
+import GRDB
+
+extension AppDatabase {
+    /// Everything held about one customer, as JSON-ready dictionaries: the record, contacts, consents,
+    /// messages, follow-ups, assisted sessions with their steps and notes, and the audit rows about them.
+    public func exportCustomer(number: String) throws -> [String: Any]? {
+        try writer.read { db in
+            guard let customer = try Row.fetchOne(db, sql: "SELECT * FROM customer WHERE number = ?", arguments: [number]) else { return nil }
+            let id: Int64 = customer["id"]
+            func rows(_ sql: String, _ arguments: StatementArguments) throws -> [[String: Any]] {
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    var item: [String: Any] = [:]
+                    for (column, value) in row { item[column] = Self.jsonValue(value) }
+                    return item
+                }
+            }
+            var record: [String: Any] = [:]
+            for (column, value) in customer where column != "search_name" { record[column] = Self.jsonValue(value) }
+            let sessions = try rows("SELECT * FROM assisted_session WHERE customer_id = ? ORDER BY id", [id]).map { session -> [String: Any] in
+                var session = session
+                let sessionID = session["id"] as? Int64 ?? 0
+                session["tasks"] = try rows("SELECT * FROM session_task WHERE session_id = ? ORDER BY id", [sessionID])
+                session["steps"] = try rows("SELECT * FROM session_step WHERE session_id = ? ORDER BY id", [sessionID])
+                session["notes"] = try rows("SELECT * FROM session_note WHERE session_id = ? ORDER BY id", [sessionID])
+                return session
+            }
+            return [
+                "customer": record,
+                "contacts": try rows("SELECT * FROM contact WHERE customer_id = ? ORDER BY at, id", [id]),
+                "consents": try rows("SELECT * FROM consent WHERE customer_id = ? ORDER BY at, id", [id]),
+                "messages": try rows("SELECT * FROM message WHERE customer_id = ? ORDER BY sent_at, id", [id]),
+                "follow_ups": try rows("SELECT * FROM follow_up WHERE customer_id = ? ORDER BY due, id", [id]),
+                "sessions": sessions,
+                "audit": try rows("SELECT * FROM audit_event WHERE subject = ? ORDER BY id", [number]),
+            ]
+        }
+    }
+
+    private static func jsonValue(_ value: DatabaseValue) -> Any {
+        switch value.storage {
+        case .null: return NSNull()
+        case .int64(let number): return number
+        case .double(let number): return number
+        case .string(let text): return text
+        case .blob(let data): return data.base64EncodedString()
+        }
+    }
+
+    public struct Erasure: Sendable {
+        public let contacts: Int
+        public let sessionsAnonymised: Int
+        public let auditRowsPseudonymised: Int
+    }
+
+    /// Erases a customer: every personal row goes, their sessions stay as anonymous statistics without
+    /// free text, and audit rows about them keep who did what but no longer name them. Then the file is
+    /// rebuilt (VACUUM) and the write-ahead log emptied, so that no page of the file holds the values.
+    public func eraseCustomer(number: String, audit: AuditEvent) throws -> Erasure? {
+        let pseudonym = "erased-" + SecureRandom.bytes(6).hexString
+        let erasure: Erasure? = try writer.write { db in
+            guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM customer WHERE number = ?", arguments: [number]) else { return nil }
+            let contacts = try Int.fetchOne(db, sql: "SELECT count(*) FROM contact WHERE customer_id = ?", arguments: [id]) ?? 0
+            let sessionIDs = try Int64.fetchAll(db, sql: "SELECT id FROM assisted_session WHERE customer_id = ?", arguments: [id])
+            for sessionID in sessionIDs {
+                try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [sessionID])
+                try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [sessionID])
+                try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [sessionID])
+            }
+            // Contacts, consents, messages and follow-ups go with the customer (ON DELETE CASCADE);
+            // sessions lose the link (ON DELETE SET NULL) and stay as statistics.
+            try db.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [id])
+            // The audit trail is append-only; erasure is the one change it allows: the subject is replaced.
+            try db.execute(sql: "DROP TRIGGER audit_event_no_update")
+            try db.execute(sql: "UPDATE audit_event SET subject = ?, reason = NULL WHERE subject = ?", arguments: [pseudonym, number])
+            let audited = db.changesCount
+            try db.execute(sql: """
+                CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN
+                    SELECT RAISE(ABORT, 'the audit trail can only be appended to');
+                END
+                """)
+            var event = audit
+            event.subject = pseudonym
+            try Self.appendAudit(event, in: db)
+            // Merge the full-text index so no old segment keeps the name.
+            try db.execute(sql: "INSERT INTO customer_name(customer_name) VALUES ('optimize')")
+            return Erasure(contacts: contacts, sessionsAnonymised: sessionIDs.count, auditRowsPseudonymised: audited)
+        }
+        guard erasure != nil else { return nil }
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        return erasure
+    }
+}
