@@ -134,7 +134,9 @@ extension AppDatabase: SessionRepository {
                                    arguments: [followUp.customerID, followUp.description, followUp.due.timeIntervalSince1970, followUp.channel.rawValue])
                 }
             } else {
-                // Anonymous: keep what statistics need (tasks, outcome kinds, who did the steps, times, answers), no free text.
+                // Anonymous (or consent withdrawn during the session): keep what statistics need (tasks,
+                // outcome kinds, who did the steps, times, answers), no link to the customer and no free text.
+                try db.execute(sql: "UPDATE assisted_session SET customer_id = NULL WHERE id = ?", arguments: [sessionID])
                 try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [sessionID])
                 try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [sessionID])
                 try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [sessionID])

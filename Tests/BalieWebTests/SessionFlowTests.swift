@@ -86,6 +86,20 @@ import Testing
         #expect(try setup.app.database.customerRecord(number: "100234", recentContacts: 10)?.contactCount == 0)
     }
 
+    @Test func consentWithdrawnDuringTheSessionKeepsItOutOfTheRecord() throws {
+        let setup = try setUp(consent: true)
+        let id = try start(setup, customer: "100234")
+        try post(setup, "/sessions/\(id)/tasks", [("task", "pay-bill")])
+        let task = try #require(try setup.app.database.session(id: id)?.tasks.first?.id)
+        try post(setup, "/sessions/\(id)/tasks/\(task)/finish", [("outcome", "resolved")])
+        try post(setup, "/customers/100234/consents", [("purpose", "session-log"), ("given", "false"), ("how", "in-person")])
+        try post(setup, "/sessions/\(id)/handover", [])
+        try post(setup, "/sessions/\(id)/feedback", [("effort", "5")])
+        let closed = try #require(try setup.app.database.session(id: id))
+        #expect(closed.phase == .closed && closed.customerID == nil && closed.effortScore == 5)
+        #expect(try setup.app.database.customerRecord(number: "100234", recentContacts: 10)?.contactCount == 0)
+    }
+
     @Test func anonymousSessionFromStaffHome() throws {
         let setup = try setUp(consent: true)
         let id = try start(setup, customer: nil)

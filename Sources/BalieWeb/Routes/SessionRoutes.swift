@@ -122,7 +122,8 @@ extension WebApp {
         let now = Date()
         var contact: Contact?
         var followUps: [FollowUp] = []
-        if let customerID = session.customerID {
+        // Consent is checked again at the end: withdrawn during the session, it is not logged into the record.
+        if let customerID = session.customerID, try database.hasConsent(customerID: customerID, purpose: .sessionLog) {
             let minutes = Int(now.timeIntervalSince(session.startedAt) / 60)
             var summary = session.tasks.map { "\($0.name("nl")): \(outcomeText($0.outcome, language: "nl"))" }.joined(separator: "\n")
             summary += "\nDuur: \(minutes) min" + (session.waitingSeconds.map { "; wachttijd: \($0 / 60) min" } ?? "")
