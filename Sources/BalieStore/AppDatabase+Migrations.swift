@@ -226,6 +226,27 @@ extension AppDatabase {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v6-queue") { db in
+            try db.execute(sql: """
+                CREATE TABLE queue_ticket (
+                    id INTEGER PRIMARY KEY,
+                    branch TEXT NOT NULL,
+                    day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+                    number INTEGER NOT NULL CHECK (number >= 1),
+                    task_group TEXT NOT NULL CHECK (task_group IN ('digital-government', 'banking', 'library-learning', 'other')),
+                    priority INTEGER NOT NULL CHECK (priority IN (0, 1)),
+                    status TEXT NOT NULL CHECK (status IN ('waiting', 'called', 'serving', 'done', 'no-show', 'expired')),
+                    created_at REAL NOT NULL,
+                    called_at REAL,
+                    called_by INTEGER REFERENCES staff(id),
+                    desk TEXT,
+                    session_id INTEGER REFERENCES assisted_session(id) ON DELETE SET NULL,
+                    finished_at REAL,
+                    UNIQUE (branch, day, number)
+                ) STRICT;
+                CREATE INDEX queue_ticket_waiting ON queue_ticket(branch, day, status, priority DESC, created_at);
+                """)
+        }
         return migrator
     }()
 }

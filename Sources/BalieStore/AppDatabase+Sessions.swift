@@ -124,6 +124,8 @@ extension AppDatabase: SessionRepository {
                 WHERE id = ? AND phase = 'customer-feedback'
                 """, arguments: [effortScore, selfReliance?.rawValue, at.timeIntervalSince1970, sessionID])
             guard db.changesCount == 1 else { return }
+            try db.execute(sql: "UPDATE queue_ticket SET status = 'done', finished_at = ? WHERE session_id = ?",
+                           arguments: [at.timeIntervalSince1970, sessionID])
             if let contact {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO contact(customer_id, channel, at, topic, summary, outcome, source_system) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -19,6 +19,7 @@ public final class WebApp: HTTPApplication {
     let health: HealthProbe
     let catalog: TaskCatalog
     let openAPIDocument: [UInt8]
+    let queueEvents = EventBroadcaster()
     let startedAt = Date()
 
     public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
@@ -43,6 +44,7 @@ public final class WebApp: HTTPApplication {
         registerCustomerRoutes()
         registerSessionRoutes()
         registerApiRoutes()
+        registerQueueRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()
         registerShowcaseRoutes()

@@ -7,6 +7,8 @@ public struct WebConfiguration: Sendable {
     public var wwwDirectory = "www"
     /// The folder with one JSON file per language.
     public var localesDirectory = "locales"
+    /// The branch this server serves (its queue and display).
+    public var branch = "main"
     /// This kiosk's name, stored with what happens at it.
     public var kioskName = "kiosk"
     /// Seconds without input before a customer-mode screen starts again for the next person.

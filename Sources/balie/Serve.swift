@@ -27,6 +27,7 @@ struct Serve: ParsableCommand {
     @Option(help: "The task catalogue file (env BALIE_TASK_CATALOG; default ./deploy/task-catalog.json).") var taskCatalog: String?
     @Option(help: "The organisation's name as customers know it (env BALIE_ORGANISATION; default Balie).") var organisation: String?
     @Option(help: "Hours after which an open session is shown to staff to finish (env BALIE_STALE_SESSION_HOURS; default 4).") var staleSessionHours: Int?
+    @Option(help: "The branch this server serves: its queue and display (env BALIE_BRANCH; default main).") var branch: String?
     @Option(help: "This kiosk's name (env BALIE_KIOSK; default kiosk).") var kiosk: String?
     @Option(help: "PEM certificate file for HTTPS (env BALIE_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key file for HTTPS (env BALIE_TLS_KEY).") var tlsKey: String?
@@ -70,6 +71,7 @@ struct Serve: ParsableCommand {
         web.wwwDirectory = www ?? Environment.value("WWW") ?? "www"
         web.localesDirectory = locales ?? Environment.value("LOCALES") ?? "locales"
         web.kioskName = kiosk ?? Environment.value("KIOSK") ?? "kiosk"
+        web.branch = branch ?? Environment.value("BRANCH") ?? "main"
         web.idleSeconds = try Environment.int("IDLE_SECONDS", idleSeconds, default: web.idleSeconds)
         web.idleWarnSeconds = try Environment.int("IDLE_WARN_SECONDS", idleWarnSeconds, default: web.idleWarnSeconds)
         guard web.idleWarnSeconds >= 1, web.idleSeconds > web.idleWarnSeconds else {

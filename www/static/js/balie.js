@@ -2,7 +2,8 @@
    (a) customer mode: warn before the idle reset, "I am still here" can be pressed again and again;
    (b) a second submit of the same form within one second is ignored;
    (c) staff mode: warn before the server-side session ends; "Stay signed in" posts to /session/extend;
-   (d) elements with class js-only show (html.js); [data-print] prints the page.
+   (d) elements with class js-only show (html.js); [data-print] prints the page;
+   (e) waiting-room display: calls arrive live (Server-Sent Events) in the aria-live list #called-list.
    Without this file the server's session timeout still applies. */
 (function () {
   'use strict';
@@ -17,6 +18,96 @@
       if (button && typeof window.print === 'function') window.print();
     }, false);
   }
+
+  // (e) Waiting-room display. The server sends an event "called" with {"code": "B-12", "desk": "Balie 2"};
+  // the number goes to the top of the list (at most 6; a recalled number moves up), built with DOM methods and
+  // textContent only, in the same markup as pages/queue_display. The list is an aria-live region, so screen
+  // readers announce the new item. EventSource reconnects by itself (sending Last-Event-ID). Without
+  // EventSource, or when the server refuses the stream, the page reloads every data-refresh-seconds; without
+  // JavaScript a <noscript> meta refresh does that.
+  (function () {
+    var box = document.getElementById ? document.getElementById('called-list') : null;
+    if (!box || !box.querySelector) return;
+    var url = box.getAttribute('data-events-url');
+    var refresh = Number(box.getAttribute('data-refresh-seconds')) || 0;
+    var reloading = false;
+    function reloadLater() {
+      if (reloading || !(refresh > 0)) return;
+      reloading = true;
+      window.setTimeout(function () { window.location.reload(); }, refresh * 1000);
+    }
+    if (!url || !window.EventSource || !window.JSON) { reloadLater(); return; }
+    var maxItems = 6;
+    var svgNS = 'http://www.w3.org/2000/svg';
+
+    function span(className, text) {
+      var element = document.createElement('span');
+      element.className = className;
+      if (text !== undefined) element.textContent = text;
+      return element;
+    }
+
+    function item(code, desk) {
+      var li = document.createElement('li');
+      li.className = 'call';
+      var number = document.createElement('bdi');
+      number.className = 'call__code';
+      number.textContent = code;
+      li.appendChild(number);
+      li.appendChild(document.createTextNode(' '));
+      var where = span('call__where');
+      var icons = box.getAttribute('data-icons');
+      if (icons && document.createElementNS) {
+        var svg = document.createElementNS(svgNS, 'svg');
+        svg.setAttribute('class', 'icon icon-arrow');
+        svg.setAttribute('aria-hidden', 'true');
+        svg.setAttribute('focusable', 'false');
+        var use = document.createElementNS(svgNS, 'use');
+        use.setAttribute('href', icons + '#arrow-forward');
+        svg.appendChild(use);
+        where.appendChild(svg);
+      }
+      where.appendChild(span('call__go', box.getAttribute('data-go-to') || ''));
+      where.appendChild(document.createTextNode(' '));
+      var place = span('call__desk', desk);
+      place.setAttribute('dir', 'auto');
+      where.appendChild(place);
+      li.appendChild(where);
+      return li;
+    }
+
+    function show(code, desk) {
+      var list = box.querySelector('.calls__list');
+      if (!list) {
+        list = document.createElement('ol');
+        list.className = 'calls__list';
+        var empty = box.querySelector('.calls__empty');
+        if (empty && empty.parentNode) empty.parentNode.removeChild(empty);
+        box.appendChild(list);
+      }
+      var codes = list.querySelectorAll('.call__code');
+      for (var i = codes.length - 1; i >= 0; i -= 1) {
+        var old = codes[i].parentNode;
+        if (codes[i].textContent === code && old && old.parentNode === list) list.removeChild(old);
+      }
+      list.insertBefore(item(code, desk), list.firstChild);
+      while (list.children.length > maxItems) list.removeChild(list.lastElementChild);
+    }
+
+    var source;
+    try { source = new window.EventSource(url); } catch (e) { reloadLater(); return; }
+    source.addEventListener('called', function (event) {
+      var call = null;
+      try { call = JSON.parse(event.data); } catch (e) { call = null; }
+      if (!call || typeof call.code !== 'string' || call.code === '') return;
+      show(call.code, call.desk == null ? '' : String(call.desk));
+    }, false);
+    // A refused stream (not 200, e.g. 503 when the server is full) closes for good: fall back to reloading.
+    source.addEventListener('error', function () {
+      if (source.readyState === window.EventSource.CLOSED) reloadLater();
+    }, false);
+  }());
+
   if (!('querySelector' in document) || !window.HTMLDialogElement || !document.addEventListener) return;
   var d = document;
 

@@ -1,0 +1,159 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+
+/// The walk-in queue: a ticket without personal data, staff calling the next one (priority first), the
+/// waiting-room display updated live, and a session started from a ticket carrying its waiting time.
+extension WebApp {
+    /// Seconds between refreshes of the display without JavaScript.
+    static let displayRefreshSeconds = 10
+    static let displayedCalls = 6
+
+    func registerQueueRoutes() {
+        get("/queue/take") { [unowned self] request in
+            let language = request.language
+            return try page("pages/queue_take", request, title: localization.text("queue.take_title", language), [
+                "groups": TaskGroup.allCases.map { group in
+                    ["id": group.rawValue, "name": localization.text("groups.\(group.translationKey).name", language),
+                     "description": localization.text("groups.\(group.translationKey).description", language), "icon": group.icon]
+                },
+            ])
+        }
+        post("/queue/tickets") { [unowned self] request in
+            guard let group = TaskGroup(rawValue: request.form["group"] ?? "") else { throw PageError.badRequest("Unknown task group.") }
+            let ticket = try database.takeTicket(branch: configuration.branch, day: today(), group: group,
+                                                 priority: request.form["extra_help"] == "1", at: Date())
+            return .redirect(to: "/queue/tickets/\(ticket.id!)")
+        }
+        get("/queue/tickets/:id") { [unowned self] request in
+            guard let id = Int64(request.parameters["id"] ?? ""), let ticket = try database.ticket(id: id) else {
+                throw PageError.notFound("No such ticket.")
+            }
+            return try ticketPage(request, ticket)
+        }
+        get("/queue", .recordReaders) { [unowned self] request in try staffQueuePage(request) }
+        post("/queue/call-next", .recordReaders) { [unowned self] request in
+            try database.expireTickets(before: today())
+            if let ticket = try database.callNext(branch: configuration.branch, day: today(), groups: TaskGroup.allCases,
+                                                  staffID: request.signedIn!.staffID, desk: configuration.kioskName, at: Date()) {
+                announce(ticket)
+            }
+            return .redirect(to: "/queue")
+        }
+        post("/queue/tickets/:id/recall", .recordReaders) { [unowned self] request in
+            let ticket = try calledTicket(request)
+            _ = try database.updateTicket(id: ticket.id!, status: .called, group: nil, sessionID: nil, at: Date())
+            announce(ticket)
+            return .redirect(to: "/queue")
+        }
+        post("/queue/tickets/:id/no-show", .recordReaders) { [unowned self] request in
+            _ = try database.updateTicket(id: try calledTicket(request).id!, status: .noShow, group: nil, sessionID: nil, at: Date())
+            return .redirect(to: "/queue")
+        }
+        post("/queue/tickets/:id/transfer", .recordReaders) { [unowned self] request in
+            guard let group = TaskGroup(rawValue: request.form["group"] ?? "") else { throw PageError.badRequest("Unknown task group.") }
+            // Back in the queue for the other group, keeping its place in time.
+            _ = try database.updateTicket(id: try calledTicket(request).id!, status: .waiting, group: group, sessionID: nil, at: nil)
+            return .redirect(to: "/queue")
+        }
+        post("/queue/tickets/:id/start", .recordReaders) { [unowned self] request in
+            let ticket = try calledTicket(request)
+            let signedIn = request.signedIn!
+            let now = Date()
+            let waited = Int((ticket.calledAt ?? now).timeIntervalSince(ticket.createdAt))
+            let session = try database.createSession(AssistedSession(
+                customerID: nil, staffID: signedIn.staffID, kiosk: configuration.kioskName, startedAt: now, waitingSeconds: max(0, waited),
+                language: request.language))
+            _ = try database.updateTicket(id: ticket.id!, status: .serving, group: nil, sessionID: session.id, at: now)
+            try database.appendAudit(AuditEvent(at: now, action: .sessionStarted, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
+                                                subject: nil, origin: origin(request.http), detail: "session \(session.id!) from ticket \(ticket.code)"))
+            return .redirect(to: "/sessions/\(session.id!)")
+        }
+        get("/display") { [unowned self] request in
+            let calls = try database.tickets(branch: configuration.branch, day: today(), statuses: [.called, .serving])
+                .filter { $0.calledAt != nil }.sorted { $0.calledAt! > $1.calledAt! }.prefix(Self.displayedCalls)
+            var context: [String: Any] = [
+                "has_calls": !calls.isEmpty, "calls": calls.map { ["code": $0.code, "desk": $0.desk ?? ""] },
+                "events_url": "/display/events", "refresh_seconds": Self.displayRefreshSeconds,
+            ]
+            context["customer_mode"] = false
+            context["staff_mode"] = false
+            context["staff_signed_in"] = false
+            return try page("pages/queue_display", request, title: localization.text("queue.display_title", request.language), context)
+        }
+        get("/display/events") { [unowned self] request in
+            let lastID = request.http.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard let stream = queueEvents.subscribe(lastEventID: lastID) else {
+                return Response(status: .serviceUnavailable, headers: HTTPHeaders([("Retry-After", "30")]))
+            }
+            return .eventStream(stream)
+        }
+    }
+
+    private func announce(_ ticket: QueueTicket) {
+        let data = (try? JSONSerialization.data(withJSONObject: ["code": ticket.code, "desk": ticket.desk ?? configuration.kioskName], options: [.sortedKeys]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        queueEvents.publish(name: "called", data: data)
+    }
+
+    private func calledTicket(_ request: PageRequest) throws -> QueueTicket {
+        guard let id = Int64(request.parameters["id"] ?? ""), let ticket = try database.ticket(id: id), ticket.branch == configuration.branch else {
+            throw PageError.notFound("No such ticket.")
+        }
+        guard ticket.status == .called else { throw PageError.badRequest("This ticket is not called.") }
+        return ticket
+    }
+
+    func today(_ now: Date = Date()) -> String { formatted(now, "yyyy-MM-dd") }
+
+    private func ticketPage(_ request: PageRequest, _ ticket: QueueTicket) throws -> Response {
+        let language = request.language
+        let ahead = ticket.status == .waiting ? try database.peopleAhead(of: ticket) : 0
+        let service = try database.recentServiceMinutes(branch: ticket.branch, group: ticket.group, since: Date().addingTimeInterval(-14 * 86_400))
+        let onDuty = max(1, try database.openSessions().map(\.staffID).reduce(into: Set<Int64>()) { $0.insert($1) }.count)
+        let wait = QueueRules.waitRange(peopleAhead: ahead, serviceMinutes: service, staffOnDuty: onDuty)
+        return try page("pages/queue_ticket", request, title: localization.text("queue.ticket_title", language), [
+            "ticket": ["code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language)],
+            "people_ahead_text": localization.plural("queue.people_ahead", count: ahead, language),
+            "wait_text": waitText(wait, peopleAhead: ahead, language: language),
+            "has_priority": ticket.priority,
+        ])
+    }
+
+    /// "You are next", "About 10 minutes" for one person ahead, else an honest range.
+    private func waitText(_ wait: (low: Int, high: Int)?, peopleAhead: Int, language: String) -> String {
+        guard let wait else { return localization.text("queue.wait_next", language) }
+        if peopleAhead == 1 { return localization.text("queue.wait_about", language, ["minutes": String(wait.high)]) }
+        return localization.text("queue.wait_range", language, ["low": String(wait.low), "high": String(wait.high)])
+    }
+
+    private func staffQueuePage(_ request: PageRequest) throws -> Response {
+        let language = request.language
+        try database.expireTickets(before: today())
+        let now = Date()
+        let tickets = try database.tickets(branch: configuration.branch, day: today(), statuses: [.waiting, .called])
+        let waiting = tickets.filter { $0.status == .waiting }, called = tickets.filter { $0.status == .called }
+        var names: [Int64: String] = [:]
+        for id in Set(called.compactMap(\.calledBy)) { names[id] = try database.staff(id: id)?.fullName }
+        return try page("pages/queue_staff", request, title: localization.text("queue.staff_title", language), [
+            "has_waiting": !waiting.isEmpty,
+            "waiting": waiting.map { ticket -> [String: Any] in
+                ["code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language),
+                 "priority": ticket.priority, "waited": "\(Int(now.timeIntervalSince(ticket.createdAt) / 60)) min"]
+            },
+            "has_called": !called.isEmpty,
+            "called": called.map { ticket -> [String: Any] in
+                let base = "/queue/tickets/\(ticket.id!)"
+                return [
+                    "code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language),
+                    "called_by": ticket.calledBy.flatMap { names[$0] } ?? "", "desk": ticket.desk ?? "",
+                    "recall_action": "\(base)/recall", "no_show_action": "\(base)/no-show", "start_action": "\(base)/start",
+                    "transfer_action": "\(base)/transfer",
+                    "transfer_groups": TaskGroup.allCases.filter { $0 != ticket.group }.map {
+                        ["id": $0.rawValue, "name": localization.text("groups.\($0.translationKey).name", language)]
+                    },
+                ]
+            },
+        ])
+    }
+}

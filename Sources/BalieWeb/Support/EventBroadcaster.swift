@@ -1,0 +1,80 @@
+import BalieHTTP
+import Foundation
+
+/// Server-Sent Events to many listeners (the waiting-room displays): each event gets an id, the last
+/// ones are kept so that a display that reconnects with `Last-Event-ID` receives exactly what it
+/// missed, a heartbeat every `heartbeatSeconds` reveals listeners that went away, and the number of
+/// open streams is capped.
+final class EventBroadcaster: @unchecked Sendable {
+    static let keptEvents = 200
+    static let maxListeners = 200
+    static let heartbeatSeconds = 15
+
+    struct Event {
+        let id: Int
+        let name: String
+        let data: String
+    }
+
+    private let lock = NSLock()
+    private var events: [Event] = []
+    private var nextID = 1
+    private var listeners: [ObjectIdentifier: ResponseStream] = [:]
+    private let timer: DispatchSourceTimer
+
+    init() {
+        timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + .seconds(Self.heartbeatSeconds), repeating: .seconds(Self.heartbeatSeconds))
+        timer.setEventHandler { [weak self] in self?.heartbeat() }
+        timer.resume()
+    }
+
+    deinit { timer.cancel() }
+
+    var listenerCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return listeners.count
+    }
+
+    /// A new stream that first replays the events after `lastEventID`; nil when too many are open.
+    func subscribe(lastEventID: Int?) -> ResponseStream? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard listeners.count < Self.maxListeners else { return nil }
+        let stream = ResponseStream()
+        let key = ObjectIdentifier(stream)
+        listeners[key] = stream
+        stream.onClose { [weak self] in self?.remove(key) }
+        // The retry hint and the missed events go out before any new one can.
+        stream.send("retry: 3000\n\n")
+        if let lastEventID {
+            for event in events where event.id > lastEventID { stream.sendEvent(id: String(event.id), event: event.name, data: event.data) }
+        }
+        return stream
+    }
+
+    func publish(name: String, data: String) {
+        lock.lock()
+        let event = Event(id: nextID, name: name, data: data)
+        nextID += 1
+        events.append(event)
+        if events.count > Self.keptEvents { events.removeFirst(events.count - Self.keptEvents) }
+        let targets = Array(listeners.values)
+        for stream in targets { stream.sendEvent(id: String(event.id), event: event.name, data: event.data) }
+        lock.unlock()
+    }
+
+    private func remove(_ key: ObjectIdentifier) {
+        lock.lock()
+        listeners[key] = nil
+        lock.unlock()
+    }
+
+    private func heartbeat() {
+        lock.lock()
+        let targets = Array(listeners.values)
+        lock.unlock()
+        for stream in targets where !stream.sendHeartbeat() { stream.finish() }
+    }
+}
