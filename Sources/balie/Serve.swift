@@ -1,4 +1,5 @@
 import ArgumentParser
+import BalieCore
 import BalieHTTP
 import BalieStore
 import BalieWeb
@@ -9,6 +10,7 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the kiosk pages and the API until SIGTERM or SIGINT.")
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var retention: RetentionOptions
     @Option(help: "Address to listen on (env BALIE_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one (env BALIE_PORT; default 8080).") var port: Int?
     @Flag(help: "Fill an empty database with demo data (env BALIE_DEMO).") var demo = false
@@ -100,6 +102,7 @@ struct Serve: ParsableCommand {
         defer { lock.release() }
         let db = try database.open()
         if Environment.flag("DEMO", demo) { try DemoData.fill(db) }
+        let retentionPolicy = try retention.policy()
         let app = try WebApp(configuration: web, database: db, logger: logger)
         let http = Server(configuration: server, application: app, logger: logger)
         try http.start()
@@ -107,7 +110,22 @@ struct Serve: ParsableCommand {
         let shownHost = server.host.contains(":") ? "[\(server.host)]" : server.host
         // Unbuffered, so that scripts and tests waiting for this line see it at once.
         FileHandle.standardOutput.write(Data("Balie listening on \(scheme)://\(shownHost):\(http.port)\n".utf8))
+        // Retention runs once a day inside the server (and at start).
+        let purger = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        purger.schedule(deadline: .now() + .seconds(5), repeating: .seconds(86_400))
+        purger.setEventHandler {
+            do {
+                let report = try db.purge(policy: retentionPolicy, now: Date(), dryRun: false)
+                guard report != PurgeReport(sessionsAnonymised: 0, auditRowsDeleted: 0, ticketsDeleted: 0) else { return }
+                try db.appendAudit(AuditEvent(at: Date(), action: .purged, actorID: nil, subject: nil, origin: "serve", detail: report.description))
+                logger.notice("retention purge", metadata: ["result": .string(report.description)])
+            } catch {
+                logger.error("retention purge failed", metadata: ["error": .string(String(describing: type(of: error)))])
+            }
+        }
+        purger.resume()
         let signal = termination.wait()
+        purger.cancel()
         logger.notice("stopping", metadata: ["signal": .string(signal), "in_flight": .stringConvertible(http.requestsInFlight)])
         http.stop()
         logger.notice("stopped")

@@ -25,6 +25,7 @@ public struct AuditEvent: Sendable, Equatable {
         case sessionClosed = "session-closed"
         case apiRequest = "api-request"
         case customerErased = "customer-erased"
+        case purged
         case tokenCreated = "token-created"
         case tokenRevoked = "token-revoked"
     }

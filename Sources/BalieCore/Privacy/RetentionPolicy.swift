@@ -1,0 +1,34 @@
+import Foundation
+
+/// How long data stays: sessions stay linked to the customer (personal) for `sessionsPersonalDays`,
+/// then are anonymised; audit rows are kept `auditDays`; queue tickets `ticketDays`.
+public struct RetentionPolicy: Sendable, Equatable {
+    public var sessionsPersonalDays = 365
+    public var auditDays = 730
+    public var ticketDays = 30
+
+    public init() {}
+
+    public func cutoffs(now: Date) -> (sessions: Date, audit: Date, tickets: Date) {
+        (now.addingTimeInterval(-Double(sessionsPersonalDays) * 86_400),
+         now.addingTimeInterval(-Double(auditDays) * 86_400),
+         now.addingTimeInterval(-Double(ticketDays) * 86_400))
+    }
+}
+
+/// What a purge did, or would do in a dry run.
+public struct PurgeReport: Sendable, Equatable, CustomStringConvertible {
+    public var sessionsAnonymised: Int
+    public var auditRowsDeleted: Int
+    public var ticketsDeleted: Int
+
+    public init(sessionsAnonymised: Int, auditRowsDeleted: Int, ticketsDeleted: Int) {
+        self.sessionsAnonymised = sessionsAnonymised
+        self.auditRowsDeleted = auditRowsDeleted
+        self.ticketsDeleted = ticketsDeleted
+    }
+
+    public var description: String {
+        "\(sessionsAnonymised) sessions anonymised, \(auditRowsDeleted) audit rows deleted, \(ticketsDeleted) tickets deleted"
+    }
+}

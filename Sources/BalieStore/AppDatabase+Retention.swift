@@ -1,0 +1,36 @@
+import BalieCore
+import Foundation
+import GRDB
+
+extension AppDatabase {
+    /// Applies the retention policy; a dry run counts what would go and changes nothing.
+    public func purge(policy: RetentionPolicy, now: Date, dryRun: Bool) throws -> PurgeReport {
+        let (sessions, audit, tickets) = policy.cutoffs(now: now)
+        return try writer.write { db in
+            let sessionIDs = try Int64.fetchAll(db, sql: """
+                SELECT id FROM assisted_session WHERE customer_id IS NOT NULL AND phase = 'closed' AND finished_at < ?
+                """, arguments: [sessions.timeIntervalSince1970])
+            let auditCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event WHERE at < ?", arguments: [audit.timeIntervalSince1970]) ?? 0
+            let ticketCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM queue_ticket WHERE created_at < ?", arguments: [tickets.timeIntervalSince1970]) ?? 0
+            let report = PurgeReport(sessionsAnonymised: sessionIDs.count, auditRowsDeleted: auditCount, ticketsDeleted: ticketCount)
+            guard !dryRun else { return report }
+            for id in sessionIDs {
+                // Past their time sessions keep only what statistics need.
+                try db.execute(sql: "UPDATE assisted_session SET customer_id = NULL WHERE id = ?", arguments: [id])
+                try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [id])
+                try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [id])
+            }
+            // Old audit rows go by the retention rule only; the application cannot otherwise delete them.
+            try db.execute(sql: "DROP TRIGGER audit_event_no_delete")
+            try db.execute(sql: "DELETE FROM audit_event WHERE at < ?", arguments: [audit.timeIntervalSince1970])
+            try db.execute(sql: """
+                CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN
+                    SELECT RAISE(ABORT, 'the audit trail can only be appended to');
+                END
+                """)
+            try db.execute(sql: "DELETE FROM queue_ticket WHERE created_at < ?", arguments: [tickets.timeIntervalSince1970])
+            return report
+        }
+    }
+}
