@@ -147,6 +147,11 @@ public final class WebApp: HTTPApplication {
             return errorResponse(kind: error.kind, status: error.status, detail: error.detail, request: request, visit: visit)
         } catch let error as HTTPError {
             return errorResponse(kind: error.pageKind, status: error.status, detail: error.detail, request: request, visit: visit)
+        } catch let error where StorageProblem.of(error) != nil {
+            logger.error("storage unavailable", metadata: ["problem": .string(StorageProblem.of(error)!.rawValue), "id": .string(request.requestID)])
+            var response = errorResponse(kind: "storage_unavailable", status: .serviceUnavailable, detail: "The data could not be saved or read just now; nothing was changed.", request: request, visit: visit)
+            response.headers["Retry-After"] = "30"
+            return response
         } catch {
             logger.error("handler failed", metadata: ["route": .string(request.routePattern ?? "-"), "error": .string(String(describing: type(of: error))), "id": .string(request.requestID)])
             return errorResponse(kind: "internal_error", status: .internalServerError, detail: "Something went wrong on our side.", request: request, visit: visit)

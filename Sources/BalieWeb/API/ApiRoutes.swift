@@ -1,5 +1,6 @@
 import BalieCore
 import BalieHTTP
+import BalieStore
 import Foundation
 
 /// The channel API under /api/v1: other channels (CRM, contact centre, app) read and write the shared
@@ -84,6 +85,8 @@ extension WebApp {
         case ApiError.invalid(let text): (status, kind, detail) = (.unprocessableContent, "invalid_input", text)
         case ApiError.conflict(let text): (status, kind, detail) = (.conflict, "conflict", text)
         case let error as HTTPError: (status, kind, detail) = (error.status, error.pageKind, error.detail)
+        case let error where StorageProblem.of(error) != nil:
+            (status, kind, detail) = (.serviceUnavailable, "storage_unavailable", "The data could not be saved or read just now; nothing was changed.")
         default:
             logger.error("API handler failed", metadata: ["error": .string(String(describing: type(of: error))), "id": .string(request.requestID)])
             (status, kind, detail) = (.internalServerError, "internal_error", "Something went wrong on our side.")
