@@ -63,11 +63,7 @@ extension AppDatabase {
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM customer WHERE number = ?", arguments: [number]) else { return nil }
             let contacts = try Int.fetchOne(db, sql: "SELECT count(*) FROM contact WHERE customer_id = ?", arguments: [id]) ?? 0
             let sessionIDs = try Int64.fetchAll(db, sql: "SELECT id FROM assisted_session WHERE customer_id = ?", arguments: [id])
-            for sessionID in sessionIDs {
-                try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [sessionID])
-                try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [sessionID])
-                try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [sessionID])
-            }
+            for sessionID in sessionIDs { try Self.anonymiseSession(sessionID, in: db) }
             // Contacts, consents, messages and follow-ups go with the customer (ON DELETE CASCADE);
             // sessions lose the link (ON DELETE SET NULL) and stay as statistics.
             try db.execute(sql: "DELETE FROM customer WHERE id = ?", arguments: [id])

@@ -14,13 +14,8 @@ extension AppDatabase {
             let ticketCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM queue_ticket WHERE created_at < ?", arguments: [tickets.timeIntervalSince1970]) ?? 0
             let report = PurgeReport(sessionsAnonymised: sessionIDs.count, auditRowsDeleted: auditCount, ticketsDeleted: ticketCount)
             guard !dryRun else { return report }
-            for id in sessionIDs {
-                // Past their time sessions keep only what statistics need.
-                try db.execute(sql: "UPDATE assisted_session SET customer_id = NULL WHERE id = ?", arguments: [id])
-                try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [id])
-                try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [id])
-            }
+            // Past their time sessions keep only what statistics need.
+            for id in sessionIDs { try Self.anonymiseSession(id, in: db) }
             // Old audit rows go by the retention rule only; the application cannot otherwise delete them.
             try db.execute(sql: "DROP TRIGGER audit_event_no_delete")
             try db.execute(sql: "DELETE FROM audit_event WHERE at < ?", arguments: [audit.timeIntervalSince1970])

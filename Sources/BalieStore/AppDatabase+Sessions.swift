@@ -138,12 +138,18 @@ extension AppDatabase: SessionRepository {
             } else {
                 // Anonymous (or consent withdrawn during the session): keep what statistics need (tasks,
                 // outcome kinds, who did the steps, times, answers), no link to the customer and no free text.
-                try db.execute(sql: "UPDATE assisted_session SET customer_id = NULL WHERE id = ?", arguments: [sessionID])
-                try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [sessionID])
-                try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [sessionID])
-                try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [sessionID])
+                try Self.anonymiseSession(sessionID, in: db)
             }
         }
+    }
+
+    /// Keeps what statistics need of a session (tasks, outcome kinds, who did the steps, times, answers)
+    /// and removes the link to the customer and every free text.
+    static func anonymiseSession(_ sessionID: Int64, in db: Database) throws {
+        try db.execute(sql: "UPDATE assisted_session SET customer_id = NULL WHERE id = ?", arguments: [sessionID])
+        try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [sessionID])
+        try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [sessionID])
+        try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [sessionID])
     }
 
     public func readTogether(messageID: Int64, customerID: Int64, contact: Contact) throws -> Bool {
