@@ -247,6 +247,11 @@ extension AppDatabase {
                 CREATE INDEX queue_ticket_waiting ON queue_ticket(branch, day, status, priority DESC, created_at);
                 """)
         }
+        migrator.registerMigration("v7-ticket-code") { db in
+            // The code the customer holds ("B-12") is fixed when the ticket is taken: a transfer to
+            // another group must not change it.
+            try db.execute(sql: "ALTER TABLE queue_ticket ADD COLUMN code TEXT")
+        }
         return migrator
     }()
 }

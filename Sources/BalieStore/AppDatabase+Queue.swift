@@ -3,22 +3,23 @@ import Foundation
 import GRDB
 
 extension AppDatabase: QueueRepository {
-    private static let ticketColumns = "id, branch, day, number, task_group, priority, status, created_at, called_at, called_by, desk, session_id"
+    private static let ticketColumns = "id, branch, day, number, task_group, priority, status, created_at, called_at, called_by, desk, session_id, code"
 
     private static func ticket(_ row: Row) -> QueueTicket {
         QueueTicket(id: row["id"], branch: row["branch"], day: row["day"], number: row["number"],
                     group: TaskGroup(rawValue: row["task_group"]) ?? .other, priority: row["priority"],
                     status: QueueTicket.Status(rawValue: row["status"]) ?? .waiting, createdAt: Date(timeIntervalSince1970: row["created_at"]),
                     calledAt: (row["called_at"] as Double?).map(Date.init(timeIntervalSince1970:)), calledBy: row["called_by"],
-                    desk: row["desk"], sessionID: row["session_id"])
+                    desk: row["desk"], sessionID: row["session_id"], code: row["code"])
     }
 
     public func takeTicket(branch: String, day: String, group: TaskGroup, priority: Bool, at: Date) throws -> QueueTicket {
         try writer.write { db in
             let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM queue_ticket WHERE branch = ? AND day = ?", arguments: [branch, day]) ?? 0) + 1
+            let code = QueueTicket.code(group: group, number: number)
             try db.execute(sql: """
-                INSERT INTO queue_ticket(branch, day, number, task_group, priority, status, created_at) VALUES (?, ?, ?, ?, ?, 'waiting', ?)
-                """, arguments: [branch, day, number, group.rawValue, priority, at.timeIntervalSince1970])
+                INSERT INTO queue_ticket(branch, day, number, task_group, priority, status, created_at, code) VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?)
+                """, arguments: [branch, day, number, group.rawValue, priority, at.timeIntervalSince1970, code])
             return QueueTicket(id: db.lastInsertedRowID, branch: branch, day: day, number: number, group: group, priority: priority, createdAt: at)
         }
     }
@@ -60,12 +61,13 @@ extension AppDatabase: QueueRepository {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE queue_ticket SET status = ?, task_group = coalesce(?, task_group), session_id = coalesce(?, session_id),
-                       called_at = CASE WHEN ? = 'called' THEN ? ELSE called_at END,
+                       called_at = CASE WHEN ? = 'called' THEN ? WHEN ? = 'waiting' THEN NULL ELSE called_at END,
                        called_by = CASE WHEN ? = 'waiting' THEN NULL ELSE called_by END,
-                       finished_at = CASE WHEN ? IN ('done', 'no-show', 'serving') THEN ? ELSE finished_at END
+                       desk = CASE WHEN ? = 'waiting' THEN NULL ELSE desk END,
+                       finished_at = CASE WHEN ? IN ('done', 'no-show') THEN ? ELSE finished_at END
                 WHERE id = ? AND status IN ('waiting', 'called', 'serving')
-                """, arguments: [status.rawValue, group?.rawValue, sessionID, status.rawValue, at?.timeIntervalSince1970,
-                                 status.rawValue, status.rawValue, at?.timeIntervalSince1970, id])
+                """, arguments: [status.rawValue, group?.rawValue, sessionID, status.rawValue, at?.timeIntervalSince1970, status.rawValue,
+                                 status.rawValue, status.rawValue, status.rawValue, at?.timeIntervalSince1970, id])
             return db.changesCount == 1
         }
     }

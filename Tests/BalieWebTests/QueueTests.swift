@@ -63,15 +63,20 @@ import Testing
         broadcaster.publish(name: "called", data: #"{"code":"B-1"}"#)
         broadcaster.publish(name: "called", data: #"{"code":"B-2"}"#)
         broadcaster.publish(name: "called", data: #"{"code":"B-3"}"#)
-        let stream = try #require(broadcaster.subscribe(lastEventID: 1))
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var count = 0
-        let result = buffer.withUnsafeMutableBytes { stream.read(into: $0, suspend: {}) }
-        if case .bytes(let n) = result { count = n }
-        let text = String(decoding: buffer[0..<count], as: UTF8.self)
-        #expect(!text.contains("B-1") && text.contains("id: 2\n") && text.contains("B-3"))
-        #expect(broadcaster.listenerCount == 1)
+        func drain(_ stream: ResponseStream) -> String {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            var count = 0
+            if case .bytes(let n) = buffer.withUnsafeMutableBytes({ stream.read(into: $0, suspend: {}) }) { count = n }
+            return String(decoding: buffer[0..<count], as: UTF8.self)
+        }
+        let everything = drain(try #require(broadcaster.subscribe(lastEventID: 0)))
+        let ids = everything.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
+        #expect(ids.count == 3 && ids == ids.sorted())
+        let stream = try #require(broadcaster.subscribe(lastEventID: ids[0]))
+        let text = drain(stream)
+        #expect(!text.contains("B-1") && text.contains("id: \(ids[1])\n") && text.contains("B-3"))
+        #expect(broadcaster.listenerCount == 2)
         stream.markClosed()
-        #expect(broadcaster.listenerCount == 0)
+        #expect(broadcaster.listenerCount == 1)
     }
 }

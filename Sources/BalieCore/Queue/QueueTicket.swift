@@ -24,7 +24,8 @@ public struct QueueTicket: Sendable, Equatable {
     public var sessionID: Int64?
 
     public init(id: Int64? = nil, branch: String, day: String, number: Int, group: TaskGroup, priority: Bool, status: Status = .waiting,
-                createdAt: Date, calledAt: Date? = nil, calledBy: Int64? = nil, desk: String? = nil, sessionID: Int64? = nil) {
+                createdAt: Date, calledAt: Date? = nil, calledBy: Int64? = nil, desk: String? = nil, sessionID: Int64? = nil,
+                code: String? = nil) {
         self.id = id
         self.branch = branch
         self.day = day
@@ -37,10 +38,13 @@ public struct QueueTicket: Sendable, Equatable {
         self.calledBy = calledBy
         self.desk = desk
         self.sessionID = sessionID
+        self.code = code ?? Self.code(group: group, number: number)
     }
 
-    /// What people see and hear: the group's letter and the number ("B-12").
-    public var code: String { "\(QueueRules.letter(for: group))-\(number)" }
+    /// What people see and hear: the letter of the group it was taken for and the number ("B-12").
+    public var code: String
+
+    public static func code(group: TaskGroup, number: Int) -> String { "\(QueueRules.letter(for: group))-\(number)" }
 }
 
 /// Rules of the walk-in queue.

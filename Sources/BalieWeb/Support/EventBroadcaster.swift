@@ -18,7 +18,9 @@ final class EventBroadcaster: @unchecked Sendable {
 
     private let lock = NSLock()
     private var events: [Event] = []
-    private var nextID = 1
+    /// Ids start from the clock, so they keep growing across restarts: a display that reconnects with an
+    /// id from before a restart gets every event since.
+    private var nextID = Int(Date().timeIntervalSince1970 * 1000)
     private var listeners: [ObjectIdentifier: ResponseStream] = [:]
     private let timer: DispatchSourceTimer
 
