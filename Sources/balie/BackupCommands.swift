@@ -5,16 +5,35 @@ import Foundation
 /// One `balie serve` per database file: serve holds an exclusive lock on `<database>.lock` for as long
 /// as it runs, so that `restore` can refuse to pull the file from under it.
 struct ServeLock {
+    enum Failure: Error {
+        /// Another `balie serve` holds the lock.
+        case busy
+        /// The lock file cannot be made: a read-only file system or no permission (errno).
+        case unwritable(Int32)
+    }
+
     private let descriptor: Int32
 
-    init?(database: String) {
+    init(database: String) throws(Failure) {
         let fd = open(database + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { throw .unwritable(errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            return nil
+            throw .busy
         }
         descriptor = fd
+    }
+
+    /// The lock, or a plain error that says why not.
+    static func acquire(_ database: String) throws -> ServeLock {
+        do {
+            return try ServeLock(database: database)
+        } catch .busy {
+            throw CommandError("Another balie server is using \(database): stop it first.")
+        } catch .unwritable(let code) {
+            let reason = code == EROFS ? "the file system is read-only" : String(cString: strerror(code))
+            throw CommandError("Cannot write next to \(database) (\(reason)): Balie needs a writable folder for its database.")
+        }
     }
 
     func release() {
@@ -62,9 +81,7 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         guard FileManager.default.fileExists(atPath: file) else { throw CommandError("No backup at \(file).") }
-        guard let lock = ServeLock(database: database.path) else {
-            throw CommandError("A balie server is using \(database.path): stop it first.")
-        }
+        let lock = try ServeLock.acquire(database.path)
         defer { lock.release() }
         try AppDatabase.restore(from: file, to: database.path)
         let migrated = try database.open()

@@ -96,9 +96,7 @@ struct Serve: ParsableCommand {
         // The warning comes 2 minutes before the end, or at half the idle time when that is shorter.
         web.sessionPolicy.warningBefore = min(web.sessionPolicy.warningBefore, TimeInterval(idle) / 2)
 
-        guard let lock = ServeLock(database: database.path) else {
-            throw CommandError("Another balie server is using \(database.path).")
-        }
+        let lock = try ServeLock.acquire(database.path)
         defer { lock.release() }
         let db = try database.open()
         if Environment.flag("DEMO", demo) { try DemoData.fill(db) }

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, balie_binary
+from balie_harness import REPO_ROOT, balie_binary
 
 DEPLOY = REPO_ROOT / "deploy"
 UNITS = ("balie.service", "balie-backup.service", "balie-backup.timer")

@@ -65,6 +65,7 @@ extension WebApp {
         }
         var secured = secured(response, request: request, personal: true)
         if response.status == .unauthorized { secured.headers["WWW-Authenticate"] = "Bearer realm=\"balie\"" }
+        if response.status == .serviceUnavailable { secured.headers["Retry-After"] = "30" }
         return secured
     }
 
