@@ -795,3 +795,28 @@ def test_step_with_unknown_actor_names_the_actor(demo):
     message = text_of(re.search(r'<div class="error-summary".*?</div>', response.text, re.S).group(0))
     assert "Choose how the task ended" not in message, (
         f"a step without 'who did it' is refused with the outcome message: {message!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# the finished session is visible to the other channels through the API's contact list
+# ------------------------------------------------------------------------------------------------
+
+def test_finished_session_is_in_the_api_contact_list(demo):
+    import json
+    from balie_harness import REPO_ROOT
+    from test_api import make_token
+    server = demo
+    token = make_token(server.database, "contact-centre-sessions", ["contacts:read"])
+    client = anna(server)
+    number = pick_customer(server.database, consent=True)
+    sid = start_session(client, server, number)
+    tid = add_task(client, server, sid, "pay-bill")
+    close_quickly(client, server, sid, tid)
+    listed = requests.get(server.url(f"/api/v1/customers/{number}/contacts?limit=5"),
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert listed.status_code == 200, listed.text
+    newest = listed.json()["items"][0]
+    assert newest["channel"] == "kiosk-assisted" and newest["source_system"] == "balie", newest
+    catalog = json.loads((REPO_ROOT / "deploy" / "task-catalog.json").read_text())
+    dutch = next(task["names"]["nl"] for task in catalog["tasks"] if task["id"] == "pay-bill")
+    assert newest["topic"] == dutch, newest
