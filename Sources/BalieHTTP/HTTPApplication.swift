@@ -6,4 +6,11 @@ public protocol HTTPApplication: Sendable {
     /// Answers a request the server refused before routing (400, 413, 414, ...). `request` holds
     /// what could be read of it, for the visitor's language and the response format.
     func errorResponse(for error: HTTPError, request: Request) -> Response
+
+    /// Called once the server runs, so that the application can show its figures (`/metrics`).
+    func attach(to server: Server)
+}
+
+extension HTTPApplication {
+    public func attach(to server: Server) {}
 }

@@ -19,6 +19,8 @@ public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let application: any HTTPApplication
     let logger: Logger
+    /// Requests by route pattern, method and status.
+    public let metrics = ServerMetrics()
     private var daemon: OpaquePointer?
     /// The port the server listens on (the chosen one when configured with port 0).
     public private(set) var port: UInt16 = 0
@@ -63,6 +65,7 @@ public final class Server: @unchecked Sendable {
             configuration.connectionMemoryBytes, key, certificate)
         guard let daemon else { throw StartError.cannotListen(host: configuration.host, port: configuration.port) }
         port = cmhd_bound_port(daemon)
+        application.attach(to: self)
     }
 
     /// A graceful stop: no new connections, event streams told to end, requests in flight finished
@@ -234,6 +237,7 @@ public final class Server: @unchecked Sendable {
         let exchange = Unmanaged<Exchange>.fromOpaque(pointer).takeRetainedValue()
         inFlight.subtract(1, ordering: .releasing)
         let microseconds = (DispatchTime.now().uptimeNanoseconds - exchange.started.uptimeNanoseconds) / 1000
+        metrics.record(route: exchange.routePattern ?? "-", method: exchange.method, status: exchange.status, seconds: Double(microseconds) / 1e6)
         // Method, route pattern, status, duration, request id. Never the query or the body: they may
         // hold personal data. One plain message rather than metadata keeps this cheap per request.
         logger.info("\(exchange.method) \(exchange.routePattern ?? "-") \(exchange.status) \(microseconds)us id=\(exchange.requestID)")

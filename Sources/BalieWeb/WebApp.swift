@@ -20,6 +20,7 @@ public final class WebApp: HTTPApplication {
     let catalog: TaskCatalog
     let openAPIDocument: [UInt8]
     let queueEvents = EventBroadcaster()
+    let attachedServer = ServerReference()
     let startedAt = Date()
 
     public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
@@ -45,6 +46,7 @@ public final class WebApp: HTTPApplication {
         registerSessionRoutes()
         registerApiRoutes()
         registerQueueRoutes()
+        registerMetricsRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()
         registerShowcaseRoutes()

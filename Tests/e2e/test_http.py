@@ -739,3 +739,19 @@ def test_signal_stops_idle_server_with_exit_0(start_server, signum):
 
 def test_database_is_created(server):
     assert server.database.exists(), "the --database file was not created"
+
+
+def test_metrics_in_prometheus_format_without_personal_data(start_server):
+    import re as _re
+    server = start_server()
+    requests.get(server.url("/healthz"), timeout=10)
+    requests.get(server.url("/no-such-page?name=Fatma"), timeout=10)
+    response = requests.get(server.url("/metrics"), timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = response.text
+    assert _re.search(r'^balie_http_requests_total\{route="/healthz",method="GET",status="200"\} [1-9]', text, _re.M), text
+    assert _re.search(r'^balie_http_requests_total\{route="-",method="GET",status="404"\} [1-9]', text, _re.M), text
+    for name in ("balie_http_requests_in_flight", "balie_customers", "balie_open_sessions", "balie_uptime_seconds"):
+        assert _re.search(rf"^# TYPE {name} gauge$", text, _re.M) and _re.search(rf"^{name} [0-9.]+$", text, _re.M), name
+    assert "Fatma" not in text and "no-such-page" not in text

@@ -1,0 +1,56 @@
+import BalieHTTP
+import Foundation
+
+/// Operations' view of the server in Prometheus text format: requests by route pattern and status,
+/// requests in flight, open event streams, display listeners, and the size of the data. Figures only:
+/// never a path, a query value or anything about a customer.
+extension WebApp {
+    public func attach(to server: Server) {
+        attachedServer.set(server)
+    }
+
+    func registerMetricsRoutes() {
+        get("/metrics") { [unowned self] _ in
+            var lines: [String] = []
+            func gauge(_ name: String, _ help: String, _ value: Double) {
+                lines += ["# HELP \(name) \(help)", "# TYPE \(name) gauge", "\(name) \(Self.number(value))"]
+            }
+            if let server = attachedServer.get() {
+                lines += ["# HELP balie_http_requests_total Requests answered, by route pattern, method and status.",
+                          "# TYPE balie_http_requests_total counter"]
+                let series = server.metrics.series
+                for item in series {
+                    lines.append("balie_http_requests_total{route=\"\(Self.label(item.route))\",method=\"\(item.method)\",status=\"\(item.status)\"} \(item.count)")
+                }
+                lines += ["# HELP balie_http_request_seconds_sum Time spent answering, by route pattern, method and status.",
+                          "# TYPE balie_http_request_seconds_sum counter"]
+                for item in series {
+                    lines.append("balie_http_request_seconds_sum{route=\"\(Self.label(item.route))\",method=\"\(item.method)\",status=\"\(item.status)\"} \(Self.number(item.totalSeconds))")
+                }
+                gauge("balie_http_requests_in_flight", "Requests being read or answered.", Double(server.requestsInFlight))
+                gauge("balie_http_open_streams", "Open event streams.", Double(server.openStreamCount))
+            }
+            gauge("balie_display_listeners", "Waiting-room displays listening for calls.", Double(queueEvents.listenerCount))
+            gauge("balie_customers", "Customers in the shared record.", Double(try database.customerCount()))
+            gauge("balie_open_sessions", "Assisted sessions not yet closed.", Double(try database.openSessions().count))
+            gauge("balie_uptime_seconds", "Seconds since the server started.", Date().timeIntervalSince(startedAt))
+            return Response(contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array((lines.joined(separator: "\n") + "\n").utf8))
+        }
+    }
+
+    static func label(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+/// The running server, set once it starts.
+final class ServerReference: @unchecked Sendable {
+    private let lock = NSLock()
+    private weak var server: Server?
+    func set(_ value: Server) { lock.lock(); server = value; lock.unlock() }
+    func get() -> Server? { lock.lock(); defer { lock.unlock() }; return server }
+}
