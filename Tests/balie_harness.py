@@ -10,6 +10,7 @@ line on stdout), and is always stopped again: SIGTERM, wait, SIGKILL on timeout.
 from __future__ import annotations
 
 import atexit
+import sqlite3
 import os
 import re
 import shutil
@@ -368,3 +369,12 @@ def raw():
         Connection = RawConnection
 
     return _Raw
+
+
+def db_rows(database, sql: str, params=()) -> list[tuple]:
+    """Rows of a query on the test database, opened read-only so a test never changes what it checks."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -12,6 +12,8 @@ import sqlite3
 import time
 
 import pytest
+
+from balie_harness import db_rows
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -30,12 +32,6 @@ def _axe(axe_source):
         AXE_SOURCE.append(axe_source)
 
 
-def db_rows(database, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+
+from balie_harness import db_rows
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -35,12 +37,6 @@ def _axe(axe_source):
         AXE_SOURCE.append(axe_source)
 
 
-def db_rows(database, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def take_ticket(server, group: str, extra_help: bool = False) -> int:

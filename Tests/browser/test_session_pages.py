@@ -15,6 +15,8 @@ import sqlite3
 import time
 
 import pytest
+
+from balie_harness import db_rows
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -40,12 +42,6 @@ def _axe(axe_source):
 # ------------------------------------------------------------------------------------------------
 
 
-def db_rows(database, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 _TAKEN: set[str] = set()
