@@ -252,6 +252,41 @@ extension AppDatabase {
             // another group must not change it.
             try db.execute(sql: "ALTER TABLE queue_ticket ADD COLUMN code TEXT")
         }
+        migrator.registerMigration("v9-remote-help") { db in
+            try db.execute(sql: """
+                CREATE TABLE help_request (
+                    id INTEGER PRIMARY KEY,
+                    kiosk TEXT NOT NULL,
+                    branch TEXT NOT NULL,
+                    topic TEXT NOT NULL CHECK (length(topic) <= 200),
+                    session_id INTEGER REFERENCES assisted_session(id) ON DELETE SET NULL,
+                    requested_by INTEGER REFERENCES staff(id),
+                    requester_key TEXT CHECK (requester_key IS NULL OR length(requester_key) = 64),
+                    language TEXT NOT NULL CHECK (length(language) = 2),
+                    status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'active', 'declined', 'ended', 'cancelled')),
+                    created_at REAL NOT NULL,
+                    helper_id INTEGER REFERENCES staff(id),
+                    accepted_at REAL,
+                    answered_at REAL,
+                    ended_at REAL,
+                    ended_by TEXT CHECK (ended_by IS NULL OR ended_by IN ('customer', 'helper', 'kiosk', 'consent-withdrawn'))
+                ) STRICT;
+                CREATE INDEX help_request_status ON help_request(status, created_at);
+                CREATE INDEX help_request_session ON help_request(session_id);
+                CREATE INDEX help_request_helper ON help_request(helper_id, status);
+                -- The request's log: every view and action of the remote colleague, and the customer's answers.
+                CREATE TABLE help_event (
+                    id INTEGER PRIMARY KEY,
+                    help_request_id INTEGER NOT NULL REFERENCES help_request(id) ON DELETE CASCADE,
+                    at REAL NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('requested', 'accepted', 'consent-given', 'consent-refused', 'viewed', 'message',
+                                                       'step', 'note', 'ended', 'cancelled')),
+                    actor_id INTEGER REFERENCES staff(id),
+                    text TEXT NOT NULL DEFAULT '' CHECK (length(text) <= 1000)
+                ) STRICT;
+                CREATE INDEX help_event_request ON help_event(help_request_id, id);
+                """)
+        }
         return migrator
     }()
 }

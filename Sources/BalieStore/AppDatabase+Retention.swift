@@ -12,7 +12,10 @@ extension AppDatabase {
                 """, arguments: [sessions.timeIntervalSince1970])
             let auditCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event WHERE at < ?", arguments: [audit.timeIntervalSince1970]) ?? 0
             let ticketCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM queue_ticket WHERE created_at < ?", arguments: [tickets.timeIntervalSince1970]) ?? 0
-            let report = PurgeReport(sessionsAnonymised: sessionIDs.count, auditRowsDeleted: auditCount, ticketsDeleted: ticketCount)
+            let helpCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM help_request WHERE session_id IS NULL AND created_at < ?",
+                                             arguments: [tickets.timeIntervalSince1970]) ?? 0
+            let report = PurgeReport(sessionsAnonymised: sessionIDs.count, auditRowsDeleted: auditCount, ticketsDeleted: ticketCount,
+                                     helpRequestsDeleted: helpCount)
             guard !dryRun else { return report }
             // Past their time sessions keep only what statistics need.
             for id in sessionIDs { try Self.anonymiseSession(id, in: db) }
@@ -25,6 +28,7 @@ extension AppDatabase {
                 END
                 """)
             try db.execute(sql: "DELETE FROM queue_ticket WHERE created_at < ?", arguments: [tickets.timeIntervalSince1970])
+            try db.execute(sql: "DELETE FROM help_request WHERE session_id IS NULL AND created_at < ?", arguments: [tickets.timeIntervalSince1970])
             return report
         }
     }

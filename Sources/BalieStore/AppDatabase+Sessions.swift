@@ -150,6 +150,10 @@ extension AppDatabase: SessionRepository {
         try db.execute(sql: "UPDATE session_step SET description = '', reason = NULL WHERE session_id = ?", arguments: [sessionID])
         try db.execute(sql: "UPDATE session_task SET outcome_detail = '', follow_up_who = NULL WHERE session_id = ?", arguments: [sessionID])
         try db.execute(sql: "DELETE FROM session_note WHERE session_id = ?", arguments: [sessionID])
+        // Messages a remote colleague sent to the screen are free text too.
+        try db.execute(sql: """
+            UPDATE help_event SET text = '' WHERE help_request_id IN (SELECT id FROM help_request WHERE session_id = ?)
+            """, arguments: [sessionID])
     }
 
     public func readTogether(messageID: Int64, customerID: Int64, contact: Contact) throws -> Bool {

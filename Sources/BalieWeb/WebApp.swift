@@ -20,6 +20,7 @@ public final class WebApp: HTTPApplication {
     let catalog: TaskCatalog
     let openAPIDocument: [UInt8]
     let queueEvents = EventBroadcaster()
+    let helpChannels = HelpChannels()
     let attachedServer = ServerReference()
     let startedAt = Date()
 
@@ -46,6 +47,7 @@ public final class WebApp: HTTPApplication {
         registerSessionRoutes()
         registerApiRoutes()
         registerQueueRoutes()
+        registerHelpRoutes()
         registerMetricsRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()

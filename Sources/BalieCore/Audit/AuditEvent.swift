@@ -28,6 +28,13 @@ public struct AuditEvent: Sendable, Equatable {
         case purged
         case tokenCreated = "token-created"
         case tokenRevoked = "token-revoked"
+        case helpRequested = "help-requested"
+        case helpAccepted = "help-accepted"
+        case remoteViewed = "remote-viewed"
+        case remoteMessageSent = "remote-message-sent"
+        case remoteStepAdded = "remote-step-added"
+        case remoteNoteAdded = "remote-note-added"
+        case remoteViewingEnded = "remote-viewing-ended"
     }
 
     public var id: Int64?

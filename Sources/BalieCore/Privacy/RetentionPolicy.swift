@@ -21,14 +21,17 @@ public struct PurgeReport: Sendable, Equatable, CustomStringConvertible {
     public var sessionsAnonymised: Int
     public var auditRowsDeleted: Int
     public var ticketsDeleted: Int
+    /// Help requests made in customer mode (no session to keep them with), kept as long as tickets.
+    public var helpRequestsDeleted: Int
 
-    public init(sessionsAnonymised: Int, auditRowsDeleted: Int, ticketsDeleted: Int) {
+    public init(sessionsAnonymised: Int, auditRowsDeleted: Int, ticketsDeleted: Int, helpRequestsDeleted: Int = 0) {
         self.sessionsAnonymised = sessionsAnonymised
         self.auditRowsDeleted = auditRowsDeleted
         self.ticketsDeleted = ticketsDeleted
+        self.helpRequestsDeleted = helpRequestsDeleted
     }
 
     public var description: String {
-        "\(sessionsAnonymised) sessions anonymised, \(auditRowsDeleted) audit rows deleted, \(ticketsDeleted) tickets deleted"
+        "\(sessionsAnonymised) sessions anonymised, \(auditRowsDeleted) audit rows deleted, \(ticketsDeleted) tickets deleted, \(helpRequestsDeleted) help requests deleted"
     }
 }

@@ -125,3 +125,32 @@ struct ApiPage<Item: Encodable>: Encodable {
     let items: [Item]
     let next_cursor: String?
 }
+
+/// A request for remote help, without personal data.
+struct ApiHelpRequest: Encodable {
+    let id: Int64
+    let kiosk: String
+    let branch: String
+    let topic: String
+    let session_id: Int64?
+    let status: String
+    let created_at: Date
+    let accepted_at: Date?
+    let answered_at: Date?
+    let ended_at: Date?
+    let ended_by: String?
+
+    init(_ help: HelpRequest) {
+        id = help.id ?? 0
+        kiosk = help.kiosk
+        branch = help.branch
+        topic = help.topic
+        session_id = help.sessionID
+        status = help.status.rawValue
+        created_at = help.createdAt
+        accepted_at = help.acceptedAt
+        answered_at = help.answeredAt
+        ended_at = help.endedAt
+        ended_by = help.endedBy?.rawValue
+    }
+}

@@ -34,6 +34,7 @@ extension WebApp {
             guard let session = try database.session(id: id) else { throw ApiError.notFound }
             return try etagged(.json(ApiSession(session, customerNumber: try session.customerID.flatMap(database.customerNumber))), request)
         }
+        get("/api/v1/help-requests", .api(.sessionsRead)) { [unowned self] request in try apiHelpRequests(request) }
     }
 
     // MARK: - Authentication and dispatch
@@ -184,6 +185,29 @@ extension WebApp {
         let shown = Array(sessions.prefix(limit))
         let items = try shown.map { ApiSession($0, customerNumber: try $0.customerID.flatMap(database.customerNumber)) }
         return try etagged(.json(ApiPage(items: items, next_cursor: sessions.count > limit ? shown.last.map { String($0.id!) } : nil)), request)
+    }
+
+    // MARK: - Help requests
+
+    private func apiHelpRequests(_ request: PageRequest) throws -> Response {
+        let query = request.http.query
+        let limit = try apiLimit(request)
+        var status: HelpRequest.Status?
+        if let text = query["status"] {
+            guard let known = HelpRequest.Status(rawValue: text) else {
+                throw ApiError.invalid("status must be one of \(HelpRequest.Status.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            status = known
+        }
+        var before: Int64?
+        if let cursor = query["cursor"] {
+            guard let id = Int64(cursor), id > 0 else { throw ApiError.invalid("cursor is not one this API gave out.") }
+            before = id
+        }
+        let requests = try database.helpRequestList(status: status, beforeID: before, limit: limit + 1)
+        let shown = Array(requests.prefix(limit))
+        return try etagged(.json(ApiPage(items: shown.map(ApiHelpRequest.init),
+                                         next_cursor: requests.count > limit ? shown.last.map { String($0.id!) } : nil)), request)
     }
 
     // MARK: - Parts

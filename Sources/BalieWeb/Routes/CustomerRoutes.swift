@@ -187,6 +187,8 @@ extension WebApp {
             audit: AuditEvent(at: now, action: .consentRecorded, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
                               subject: customer.number, origin: origin(request.http),
                               detail: "\(purpose.rawValue): \(givenText == "true" ? "given" : "withdrawn") (\(method.rawValue))"))
+        // Withdrawn consent takes effect at once: a colleague following a session of this customer stops seeing it.
+        if purpose == .remoteViewing && givenText == "false" { try endHelp(customerID: id, by: .consentWithdrawn, request: request) }
         return .redirect(to: "/customers/\(Self.queryEscaped(customer.number))")
     }
 

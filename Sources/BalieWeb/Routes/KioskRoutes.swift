@@ -17,7 +17,8 @@ extension WebApp {
                     "href": "/kiosk/topics/\(group.rawValue)",
                 ]
             }
-            return try page("pages/start", request, title: localization.text("start.title", language), ["groups": groups])
+            return try page("pages/start", request, title: localization.text("start.title", language),
+                            ["groups": groups, "help_request_action": "/kiosk/help"])
         }
 
         get("/kiosk/topics/:group") { [unowned self] request in
@@ -32,6 +33,7 @@ extension WebApp {
                     "description": localization.text("groups.\(group.translationKey).description", language),
                 ],
                 "examples": group.exampleTasks.map { ["name": localization.text("tasks.\($0)", language)] },
+                "help_request_action": "/kiosk/help",
             ])
         }
 
@@ -64,6 +66,8 @@ extension WebApp {
         }
 
         let reset: PageHandler = { [unowned self] request in
+            // Remote viewing of this visitor's screen ends with the visit.
+            try endHelpOfVisit(request)
             var response = Response.redirect(to: "/")
             response.setCookie(.expired(Visit.languageCookie, secure: request.http.isSecure || configuration.behindTLSProxy))
             response.setCookie(.expired(Visit.idCookie, secure: request.http.isSecure || configuration.behindTLSProxy))

@@ -68,6 +68,8 @@ extension WebApp {
                 return try sessionPage(request, session, refusal: error, field: "channel_advice", status: .unprocessableContent)
             }
             try database.handOver(sessionID: session.id!, channelAdvice: PreferredChannel(rawValue: request.form["channel_advice"] ?? ""))
+            // The screen turns to the customer for feedback: remote viewing ends here.
+            try endHelp(sessionID: session.id!, by: .kiosk, request: request)
             return .redirect(to: "/sessions/\(session.id!)/feedback")
         }
         get("/sessions/:id/feedback", .recordReaders) { [unowned self] request in
@@ -160,6 +162,7 @@ extension WebApp {
         } catch let refusal as SessionRules.Refusal {
             return try sessionPage(request, try loadSession(request), refusal: refusal, field: field, status: .unprocessableContent)
         }
+        notifySessionChanged(session.id!)
         return .redirect(to: "/sessions/\(session.id!)")
     }
 
@@ -226,6 +229,7 @@ extension WebApp {
             "errors": refusal.map { [["field_id": field, "text": localization.text("session.errors.\($0.key)", language)]] } ?? [],
             "has_tasks": !tasks.isEmpty, "tasks": tasks,
             "add_task_action": "\(base)/tasks", "note_action": "\(base)/notes", "handover_action": "\(base)/handover",
+            "help_request_action": "\(base)/help",
             "catalog_groups": TaskGroup.allCases.map { group -> [String: Any] in
                 ["name": localization.text("groups.\(group.translationKey).name", language),
                  "tasks": catalog.tasks(in: group).map { ["id": $0.id, "name": $0.name(language)] }]
@@ -241,6 +245,13 @@ extension WebApp {
             "notes": session.notes.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
             "has_messages": !messages.isEmpty, "messages": messages,
         ]
+        if session.phase == .open, let help = try database.liveHelpRequest(sessionID: session.id!) {
+            context["has_live_help"] = true
+            context["help_href"] = "/help/\(help.id!)"
+            context["help_status_text"] = localization.text("help.status.\(help.status.rawValue)", language)
+        } else {
+            context["has_live_help"] = false
+        }
         context["customer_mode"] = false
         return try page("pages/session", request, title: localization.text("session.title", language), status: status, context)
     }

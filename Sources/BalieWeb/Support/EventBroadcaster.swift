@@ -7,8 +7,10 @@ import Foundation
 /// open streams is capped.
 final class EventBroadcaster: @unchecked Sendable {
     static let keptEvents = 200
-    static let maxListeners = 200
     static let heartbeatSeconds = 15
+
+    /// The most streams open at once on this broadcaster.
+    let maxListeners: Int
 
     struct Event {
         let id: Int
@@ -22,16 +24,24 @@ final class EventBroadcaster: @unchecked Sendable {
     /// id from before a restart gets every event since.
     private var nextID = Int(Date().timeIntervalSince1970 * 1000)
     private var listeners: [ObjectIdentifier: ResponseStream] = [:]
-    private let timer: DispatchSourceTimer
+    private let timer: DispatchSourceTimer?
 
-    init() {
-        timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+    /// `ownHeartbeat: false` leaves the heartbeat to an owner that calls `heartbeat()` for many
+    /// broadcasters from one timer.
+    init(maxListeners: Int = 200, ownHeartbeat: Bool = true) {
+        self.maxListeners = maxListeners
+        guard ownHeartbeat else {
+            timer = nil
+            return
+        }
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         timer.schedule(deadline: .now() + .seconds(Self.heartbeatSeconds), repeating: .seconds(Self.heartbeatSeconds))
+        self.timer = timer
         timer.setEventHandler { [weak self] in self?.heartbeat() }
         timer.resume()
     }
 
-    deinit { timer.cancel() }
+    deinit { timer?.cancel() }
 
     var listenerCount: Int {
         lock.lock()
@@ -43,7 +53,7 @@ final class EventBroadcaster: @unchecked Sendable {
     func subscribe(lastEventID: Int?) -> ResponseStream? {
         lock.lock()
         defer { lock.unlock() }
-        guard listeners.count < Self.maxListeners else { return nil }
+        guard listeners.count < maxListeners else { return nil }
         let stream = ResponseStream()
         let key = ObjectIdentifier(stream)
         listeners[key] = stream
@@ -73,7 +83,15 @@ final class EventBroadcaster: @unchecked Sendable {
         lock.unlock()
     }
 
-    private func heartbeat() {
+    /// Ends every open stream once what is buffered has gone out (the topic is over).
+    func finishAll() {
+        lock.lock()
+        let targets = Array(listeners.values)
+        lock.unlock()
+        for stream in targets { stream.finish() }
+    }
+
+    func heartbeat() {
         lock.lock()
         let targets = Array(listeners.values)
         lock.unlock()

@@ -14,6 +14,9 @@ struct PageError: HTTPResponseError {
         PageError(status: .badRequest, kind: "bad_request", detail: detail)
     }
     static let forbidden = PageError(status: .forbidden, kind: "forbidden", detail: "Your role does not give access to this page.")
+    static func tooManyRequests(_ detail: String) -> PageError {
+        PageError(status: .tooManyRequests, kind: "too_many_requests", detail: detail)
+    }
     static let csrf = PageError(status: .forbidden, kind: "csrf", detail: "The form's security token is missing or wrong.")
 }
 
@@ -32,5 +35,6 @@ extension WebApp {
     static let errorKinds = [
         "bad_request", "forbidden", "not_found", "method_not_allowed", "body_too_large", "uri_too_long",
         "too_many_fields", "unsupported_media_type", "internal_error", "session_expired", "csrf", "storage_unavailable",
+        "too_many_requests",
     ]
 }

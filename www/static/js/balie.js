@@ -3,7 +3,9 @@
    (b) a second submit of the same form within one second is ignored;
    (c) staff mode: warn before the server-side session ends; "Stay signed in" posts to /session/extend;
    (d) elements with class js-only show (html.js); [data-print] prints the page;
-   (e) waiting-room display: calls arrive live (Server-Sent Events) in the aria-live list #called-list.
+   (e) waiting-room display: calls arrive live (Server-Sent Events) in the aria-live list #called-list;
+   (f) remote support screens (#help-screen): messages arrive live, a change of state reloads the page, and a
+       colleague's view of the session is refreshed in place without touching the forms.
    Without this file the server's session timeout still applies. */
 (function () {
   'use strict';
@@ -105,6 +107,69 @@
     // A refused stream (not 200, e.g. 503 when the server is full) closes for good: fall back to reloading.
     source.addEventListener('error', function () {
       if (source.readyState === window.EventSource.CLOSED) reloadLater();
+    }, false);
+  }());
+
+  // (f) Remote support. The server sends "state" (the request changed: reload, the page shows what is next),
+  // "message" ({"text", "at"}: appended to the aria-live list #help-messages with textContent only) and
+  // "session" (the session changed: #live-session is fetched again and replaced, so typed text in the forms
+  // stays). data-reload-on lists further event names that reload the page (the colleague's list of requests).
+  // Without EventSource, or when the stream is refused, the page reloads every data-refresh-seconds; without
+  // JavaScript a <noscript> meta refresh does that.
+  (function () {
+    var screen = document.getElementById ? document.getElementById('help-screen') : null;
+    if (!screen || !screen.getAttribute) return;
+    var url = screen.getAttribute('data-help-events');
+    if (!url) return;
+    var refresh = Number(screen.getAttribute('data-refresh-seconds')) || 0;
+    var reloading = false;
+    function reloadLater(seconds) {
+      if (reloading) return;
+      reloading = true;
+      window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+    }
+    if (!window.EventSource || !window.JSON) { if (refresh > 0) reloadLater(refresh); return; }
+    var source;
+    try { source = new window.EventSource(url); } catch (e) { if (refresh > 0) reloadLater(refresh); return; }
+    function reloadNow() { source.close(); reloadLater(0); }
+    source.addEventListener('state', reloadNow, false);
+    var extra = (screen.getAttribute('data-reload-on') || '').split(' ');
+    for (var i = 0; i < extra.length; i += 1) { if (extra[i]) source.addEventListener(extra[i], reloadNow, false); }
+    source.addEventListener('message', function (event) {
+      var list = document.getElementById('help-messages');
+      var message = null;
+      try { message = JSON.parse(event.data); } catch (e) { message = null; }
+      if (!list || !message || typeof message.text !== 'string') return;
+      var empty = document.getElementById('help-messages-empty');
+      if (empty && empty.parentNode) empty.parentNode.removeChild(empty);
+      var li = document.createElement('li');
+      li.className = 'help-message';
+      var text = document.createElement('p');
+      text.className = 'help-message__text';
+      text.setAttribute('dir', 'auto');
+      text.textContent = message.text;
+      var when = document.createElement('p');
+      when.className = 'help-message__when';
+      var time = document.createElement('bdi');
+      time.textContent = message.at == null ? '' : String(message.at);
+      when.appendChild(time);
+      li.appendChild(text);
+      li.appendChild(when);
+      list.appendChild(li);
+    }, false);
+    source.addEventListener('session', function () {
+      var live = document.getElementById('live-session');
+      if (!live || !window.fetch || !window.DOMParser) { reloadNow(); return; }
+      window.fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' }).then(function (response) {
+        return response.ok ? response.text() : null;
+      }).then(function (html) {
+        if (html === null) return;
+        var fresh = new window.DOMParser().parseFromString(html, 'text/html').getElementById('live-session');
+        if (fresh) live.innerHTML = fresh.innerHTML; else reloadNow();
+      }).catch(function () { reloadNow(); });
+    }, false);
+    source.addEventListener('error', function () {
+      if (source.readyState === window.EventSource.CLOSED && refresh > 0) reloadLater(refresh);
     }, false);
   }());
 

@@ -1,0 +1,395 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+
+/// Remote support: a kiosk asks for a colleague, a remote colleague accepts, the customer answers on
+/// the kiosk screen whether that person may follow the session, and only then does the colleague see
+/// it live and send messages, steps and notes. The customer ends it with one button. Both screens
+/// follow the same event stream; without JavaScript they refresh themselves.
+extension WebApp {
+    /// Seconds between refreshes of the help screens without JavaScript.
+    static let helpRefreshSeconds = 5
+    static let remoteHelpers = Access.roles([.remote, .supervisor])
+
+    func registerHelpRoutes() {
+        // The kiosk side: staff mode (from a session) and customer mode (from the start or a topic page).
+        post("/sessions/:id/help", .recordReaders) { [unowned self] request in
+            guard let id = Int64(request.parameters["id"] ?? ""), let session = try database.session(id: id), session.phase == .open else {
+                throw PageError.notFound("No open session.")
+            }
+            if let live = try database.liveHelpRequest(sessionID: id) { return .redirect(to: "/help/\(live.id!)") }
+            let current = session.tasks.last { $0.outcome == nil } ?? session.tasks.last
+            let topic = current.map { $0.name(session.language) } ?? localization.text("help.no_topic", session.language)
+            return try createHelpRequest(request, topic: topic, sessionID: id, language: session.language)
+        }
+        post("/kiosk/help") { [unowned self] request in
+            var topic = localization.text("help.no_topic", request.language)
+            if let value = request.form["group"], !value.isEmpty {
+                guard let group = TaskGroup(rawValue: value) else { throw PageError.badRequest("Unknown task group.") }
+                topic = localization.text("groups.\(group.translationKey).name", request.language)
+            }
+            return try createHelpRequest(request, topic: topic, sessionID: nil, language: request.language)
+        }
+        get("/help/:id") { [unowned self] request in try kioskHelpPage(request, try kioskHelpRequest(request)) }
+        get("/help/:id/events") { [unowned self] request in
+            let help = try kioskHelpRequest(request)
+            return helpStream(request, requestID: help.id!)
+        }
+        post("/help/:id/consent") { [unowned self] request in
+            let help = try kioskHelpRequest(request)
+            guard let answer = request.form["answer"], ["yes", "no"].contains(answer) else {
+                throw PageError.badRequest("Answer yes or no.")
+            }
+            try answerHelp(help, yes: answer == "yes", request: request)
+            return .redirect(to: "/help/\(help.id!)")
+        }
+        post("/help/:id/end") { [unowned self] request in
+            let help = try kioskHelpRequest(request)
+            try endHelp(help, by: .customer, actorID: request.signedIn?.staffID, request: request)
+            return .redirect(to: "/help/\(help.id!)")
+        }
+
+        // The remote side.
+        get("/remote", Self.remoteHelpers) { [unowned self] request in try remoteHomePage(request) }
+        get("/remote/events", Self.remoteHelpers) { [unowned self] request in helpStream(request, requestID: nil) }
+        post("/remote/requests/:id/accept", Self.remoteHelpers) { [unowned self] request in
+            let help = try anyHelpRequest(request)
+            let signedIn = request.signedIn!
+            let now = Date()
+            let accepted: HelpRequest
+            do throws(HelpRules.Refusal) {
+                accepted = try HelpRules.accept(help, helperID: signedIn.staffID, at: now)
+            } catch {
+                // Someone else was quicker, or the kiosk withdrew it: back to the list, which says so.
+                return .redirect(to: "/remote?taken=1")
+            }
+            try database.updateHelpRequest(accepted, event: HelpEvent(helpRequestID: help.id!, at: now, kind: .accepted, actorID: signedIn.staffID),
+                                           audit: try helpAudit(.helpAccepted, help, request), consent: nil)
+            publishState(accepted)
+            return .redirect(to: "/remote/requests/\(help.id!)")
+        }
+        get("/remote/requests/:id", Self.remoteHelpers) { [unowned self] request in try remoteRequestPage(request, try helperRequest(request)) }
+        get("/remote/requests/:id/events", Self.remoteHelpers) { [unowned self] request in
+            let help = try helperRequest(request)
+            return helpStream(request, requestID: help.id!)
+        }
+        post("/remote/requests/:id/messages", Self.remoteHelpers) { [unowned self] request in
+            try helperAct(request, field: "message-text") { help, signedIn, now in
+                let text = try HelpRules.message(request.form["text"] ?? "")
+                try HelpRules.checkHelperAction(help, helperID: signedIn.staffID)
+                try database.logHelpEvent(HelpEvent(helpRequestID: help.id!, at: now, kind: .message, actorID: signedIn.staffID, text: text),
+                                          audit: try helpAudit(.remoteMessageSent, help, request))
+                publish(help, "message", ["text": text, "at": formatted(now, "HH:mm")])
+            }
+        }
+        post("/remote/requests/:id/steps", Self.remoteHelpers) { [unowned self] request in
+            try helperAct(request, field: "step-description") { help, signedIn, now in
+                try HelpRules.checkSessionChange(help, helperID: signedIn.staffID)
+                let session = try database.session(id: help.sessionID!)
+                let taskID = Int64(request.form["task"] ?? "") ?? -1
+                guard let session else { throw HelpRules.Refusal.noSession }
+                guard let actor = StepActor(rawValue: request.form["actor"] ?? "") else { throw SessionRules.Refusal.actorMissing }
+                try SessionRules.checkStep(session, taskID: taskID, actor: actor, reason: actor == .staffOnBehalf ? "remote" : "")
+                let description = try SessionRules.text(request.form["description"] ?? "")
+                try database.addHelperStep(
+                    sessionID: session.id!,
+                    SessionStep(sessionTaskID: taskID, description: description, actor: actor,
+                                reason: actor == .staffOnBehalf ? localization.text("help.remote_reason", "nl") : nil, at: now),
+                    event: HelpEvent(helpRequestID: help.id!, at: now, kind: .step, actorID: signedIn.staffID, text: description),
+                    audit: try helpAudit(.remoteStepAdded, help, request))
+                publish(help, "session", [:])
+            }
+        }
+        post("/remote/requests/:id/notes", Self.remoteHelpers) { [unowned self] request in
+            try helperAct(request, field: "note-text") { help, signedIn, now in
+                try HelpRules.checkSessionChange(help, helperID: signedIn.staffID)
+                guard let session = try database.session(id: help.sessionID!) else { throw HelpRules.Refusal.noSession }
+                try SessionRules.checkNote(session)
+                let text = try SessionRules.text(request.form["text"] ?? "")
+                try database.addHelperNote(sessionID: session.id!, SessionNote(text: text, at: now),
+                                           event: HelpEvent(helpRequestID: help.id!, at: now, kind: .note, actorID: signedIn.staffID, text: text),
+                                           audit: try helpAudit(.remoteNoteAdded, help, request))
+                publish(help, "session", [:])
+            }
+        }
+        post("/remote/requests/:id/end", Self.remoteHelpers) { [unowned self] request in
+            let help = try helperRequest(request)
+            try endHelp(help, by: .helper, actorID: request.signedIn!.staffID, request: request)
+            return .redirect(to: "/remote")
+        }
+    }
+
+    // MARK: - Changes
+
+    private func createHelpRequest(_ request: PageRequest, topic: String, sessionID: Int64?, language: String) throws -> Response {
+        let waiting = try database.openHelpRequestCount(kiosk: configuration.kioskName)
+        do throws(HelpRules.Refusal) {
+            try HelpRules.checkRequest(openAtKiosk: waiting)
+        } catch {
+            throw PageError.tooManyRequests("This kiosk already has help requests waiting.")
+        }
+        let now = Date()
+        let help = try database.createHelpRequest(HelpRequest(
+            kiosk: configuration.kioskName, branch: configuration.branch, topic: String(topic.prefix(200)), sessionID: sessionID,
+            requestedBy: request.signedIn?.staffID, requesterKey: request.signedIn == nil ? requesterKey(request.visit) : nil,
+            language: language, createdAt: now))
+        try database.appendAudit(AuditEvent(at: now, action: .helpRequested, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
+                                            subject: try customerNumber(help), origin: origin(request.http), detail: "help request \(help.id!)"))
+        helpChannels.openRequests.publish(name: "requested", data: Self.json(["id": help.id!]))
+        return .redirect(to: "/help/\(help.id!)")
+    }
+
+    private func answerHelp(_ help: HelpRequest, yes: Bool, request: PageRequest) throws {
+        let now = Date()
+        let answered: HelpRequest
+        do throws(HelpRules.Refusal) {
+            answered = try HelpRules.answer(help, yes: yes, at: now)
+        } catch {
+            return  // Answered already (a second tap, or it ended meanwhile): the page shows the state.
+        }
+        var consent: Consent?
+        if let sessionID = help.sessionID, let customerID = try database.session(id: sessionID)?.customerID {
+            consent = Consent(customerID: customerID, purpose: .remoteViewing, given: yes, at: now, recordedBy: help.requestedBy, method: .onScreen)
+        }
+        let helperName = try help.helperID.flatMap { try database.staff(id: $0) }?.fullName ?? ""
+        try database.updateHelpRequest(
+            answered, event: HelpEvent(helpRequestID: help.id!, at: now, kind: yes ? .consentGiven : .consentRefused, actorID: nil, text: helperName),
+            audit: AuditEvent(at: now, action: .consentRecorded, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
+                              subject: try customerNumber(help), origin: origin(request.http),
+                              detail: "remote-viewing: \(yes ? "given" : "withdrawn") (on-screen) for help request \(help.id!)"),
+            consent: consent)
+        publishState(answered)
+        if !yes { helpChannels.retire(requestID: help.id!) }
+    }
+
+    /// Ends remote viewing at once on both screens.
+    func endHelp(_ help: HelpRequest, by: HelpRequest.EndedBy, actorID: Int64?, request: PageRequest) throws {
+        let now = Date()
+        let ended: HelpRequest
+        do throws(HelpRules.Refusal) {
+            ended = try HelpRules.end(help, by: by, at: now)
+        } catch {
+            return  // Over already.
+        }
+        try database.updateHelpRequest(
+            ended, event: HelpEvent(helpRequestID: help.id!, at: now, kind: ended.status == .cancelled ? .cancelled : .ended, actorID: actorID,
+                                    text: by.rawValue),
+            audit: AuditEvent(at: now, action: .remoteViewingEnded, actorID: actorID, actorRole: request.signedIn?.staff.role,
+                              subject: try customerNumber(help), origin: origin(request.http), detail: "help request \(help.id!) ended by \(by.rawValue)"),
+            consent: nil)
+        publishState(ended)
+        helpChannels.retire(requestID: help.id!)
+    }
+
+    /// Ends every live help request of a session (it closed) or of a customer (remote-viewing consent withdrawn).
+    func endHelp(sessionID: Int64? = nil, customerID: Int64? = nil, by: HelpRequest.EndedBy, request: PageRequest) throws {
+        var live: [HelpRequest] = []
+        if let sessionID, let help = try database.liveHelpRequest(sessionID: sessionID) { live.append(help) }
+        if let customerID { live += try database.liveHelpRequests(customerID: customerID) }
+        for help in live { try endHelp(help, by: by, actorID: request.signedIn?.staffID, request: request) }
+    }
+
+    /// The kiosk screen resets between customers: whatever its visitor asked for ends.
+    func endHelpOfVisit(_ request: PageRequest) throws {
+        guard request.signedIn == nil, !request.visit.isNew else { return }
+        for help in try database.liveHelpRequests(requesterKey: requesterKey(request.visit)) {
+            try endHelp(help, by: .kiosk, actorID: nil, request: request)
+        }
+    }
+
+    /// Tells a colleague following the session that the kiosk changed it.
+    func notifySessionChanged(_ sessionID: Int64) {
+        guard let help = try? database.liveHelpRequest(sessionID: sessionID), help.status == .active else { return }
+        publish(help, "session", [:])
+    }
+
+    private func helperAct(_ request: PageRequest, field: String,
+                           _ change: (HelpRequest, SignedIn, Date) throws -> Void) throws -> Response {
+        let help = try helperRequest(request)
+        do {
+            try change(help, request.signedIn!, Date())
+        } catch let refusal as HelpRules.Refusal {
+            return try remoteRequestPage(request, help, error: (field, localization.text("help.errors.\(refusal.key)", request.language)))
+        } catch let refusal as SessionRules.Refusal {
+            return try remoteRequestPage(request, help, error: (field, localization.text("session.errors.\(refusal.key)", request.language)))
+        }
+        return .redirect(to: "/remote/requests/\(help.id!)")
+    }
+
+    private func publishState(_ help: HelpRequest) {
+        publish(help, "state", ["status": help.status.rawValue])
+        helpChannels.openRequests.publish(name: "changed", data: Self.json(["id": help.id!, "status": help.status.rawValue]))
+    }
+
+    private func publish(_ help: HelpRequest, _ name: String, _ data: [String: Any]) {
+        helpChannels.publish(requestID: help.id!, name: name, data: Self.json(data))
+    }
+
+    private func helpStream(_ request: PageRequest, requestID: Int64?) -> Response {
+        let lastID = request.http.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let user = request.signedIn.map { "staff:\($0.staffID)" } ?? "visit:\(request.visit.id)"
+        switch helpChannels.subscribe(requestID: requestID, user: user, lastEventID: lastID) {
+        case .stream(let stream): return .eventStream(stream)
+        case .tooManyForUser: return Response(status: .tooManyRequests, headers: HTTPHeaders([("Retry-After", "30")]))
+        case .full: return Response(status: .serviceUnavailable, headers: HTTPHeaders([("Retry-After", "30")]))
+        }
+    }
+
+    // MARK: - Who may see what
+
+    /// The kiosk that asked: the member of staff who asked, or in customer mode the same kiosk visit.
+    /// Anyone else gets "not found", so that request numbers reveal nothing.
+    private func kioskHelpRequest(_ request: PageRequest) throws -> HelpRequest {
+        let help = try anyHelpRequest(request)
+        if let requestedBy = help.requestedBy {
+            guard request.signedIn?.staffID == requestedBy else { throw PageError.notFound("No such help request.") }
+        } else {
+            guard request.signedIn == nil, let key = help.requesterKey,
+                constantTimeEquals(Array(key.utf8), Array(requesterKey(request.visit).utf8))
+            else { throw PageError.notFound("No such help request.") }
+        }
+        return help
+    }
+
+    /// A request as the colleague who accepted it sees it.
+    private func helperRequest(_ request: PageRequest) throws -> HelpRequest {
+        let help = try anyHelpRequest(request)
+        guard help.helperID == request.signedIn?.staffID else { throw PageError.notFound("No such help request.") }
+        return help
+    }
+
+    private func anyHelpRequest(_ request: PageRequest) throws -> HelpRequest {
+        guard let id = Int64(request.parameters["id"] ?? ""), let help = try database.helpRequest(id: id) else {
+            throw PageError.notFound("No such help request.")
+        }
+        return help
+    }
+
+    private func requesterKey(_ visit: Visit) -> String {
+        SHA256.hash(Array("help-request:\(visit.id)".utf8)).hexString
+    }
+
+    /// The customer a request is about, for the audit trail: only when the session is logged into a record.
+    private func customerNumber(_ help: HelpRequest) throws -> String? {
+        guard let sessionID = help.sessionID, let customerID = try database.session(id: sessionID)?.customerID else { return nil }
+        return try database.customerNumber(id: customerID)
+    }
+
+    private func helpAudit(_ action: AuditEvent.Action, _ help: HelpRequest, _ request: PageRequest) throws -> AuditEvent {
+        AuditEvent(at: Date(), action: action, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
+                   subject: try customerNumber(help), origin: origin(request.http), detail: "help request \(help.id!)")
+    }
+
+    // MARK: - Pages
+
+    private func kioskHelpPage(_ request: PageRequest, _ help: HelpRequest) throws -> Response {
+        // The screen is the customer's: their language, and nothing of the staff bar.
+        var turned = request
+        if let language = localization.language(help.language) { turned.visit.language = language }
+        let language = turned.language
+        let helperName = try help.helperID.flatMap { try database.staff(id: $0) }?.fullName ?? ""
+        let messages = try database.helpEvents(requestID: help.id!).filter { $0.kind == .message }
+        let base = "/help/\(help.id!)"
+        var context = helpStateContext(help)
+        context.merge([
+            "help": ["topic": help.topic, "helper_name": helperName, "consent_action": "\(base)/consent", "end_action": "\(base)/end",
+                     "events_url": "\(base)/events"] as [String: Any],
+            "consent_question": localization.text("help.consent_question", language, ["name": helperName]),
+            "consent_explained": localization.text("help.consent_explained", language, ["name": helperName]),
+            "has_messages": !messages.isEmpty,
+            "messages": messages.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
+            "back_href": help.sessionID.map { "/sessions/\($0)" } ?? "/",
+            "refresh_seconds": Self.helpRefreshSeconds,
+            "staff_bar": ["name": ""], "staff_signed_in": false,
+        ]) { $1 }
+        return try page("pages/help_kiosk", turned, title: localization.text("help.kiosk_title", language), context)
+    }
+
+    private func remoteHomePage(_ request: PageRequest) throws -> Response {
+        let language = request.language
+        let now = Date()
+        let open = try database.openHelpRequests().map { help -> [String: Any] in
+            let minutes = max(0, Int(now.timeIntervalSince(help.createdAt) / 60))
+            return ["id": help.id!, "kiosk": help.kiosk, "branch": help.branch, "topic": help.topic,
+                    "waiting_text": localization.plural("help.waiting_minutes", count: minutes, language),
+                    "accept_action": "/remote/requests/\(help.id!)/accept"]
+        }
+        let mine = try database.liveHelpRequests(helperID: request.signedIn!.staffID).map { help -> [String: Any] in
+            ["id": help.id!, "kiosk": help.kiosk, "topic": help.topic, "href": "/remote/requests/\(help.id!)",
+             "status_text": localization.text("help.status.\(help.status.rawValue)", language)]
+        }
+        return try page("pages/remote_home", request, title: localization.text("remote.title", language), [
+            "has_open": !open.isEmpty, "open_requests": open, "has_mine": !mine.isEmpty, "my_requests": mine,
+            "was_taken": request.http.query["taken"] == "1",
+            "events_url": "/remote/events", "refresh_seconds": Self.helpRefreshSeconds * 2,
+        ])
+    }
+
+    private func remoteRequestPage(_ request: PageRequest, _ help: HelpRequest, error: (field: String, text: String)? = nil) throws -> Response {
+        let language = request.language
+        let signedIn = request.signedIn!
+        let base = "/remote/requests/\(help.id!)"
+        var context = helpStateContext(help)
+        var events = try database.helpEvents(requestID: help.id!)
+        if help.status == .active {
+            // What the colleague sees of the session is audited, every time.
+            let now = Date()
+            try database.logHelpEvent(HelpEvent(helpRequestID: help.id!, at: now, kind: .viewed, actorID: signedIn.staffID),
+                                      audit: try helpAudit(.remoteViewed, help, request))
+            events.append(HelpEvent(helpRequestID: help.id!, at: now, kind: .viewed, actorID: signedIn.staffID))
+            if let sessionID = help.sessionID, let session = try database.session(id: sessionID) {
+                context.merge(remoteSessionContext(session, language: language)) { $1 }
+            }
+        }
+        let sent = events.filter { $0.kind == .message }
+        context.merge([
+            "help": ["id": help.id!, "kiosk": help.kiosk, "branch": help.branch, "topic": help.topic,
+                     "message_action": "\(base)/messages", "step_action": "\(base)/steps", "note_action": "\(base)/notes",
+                     "end_action": "\(base)/end", "events_url": "\(base)/events"] as [String: Any],
+            "has_sent": !sent.isEmpty, "sent": sent.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
+            "message_max": HelpRules.maxMessageLength,
+            "has_errors": error != nil,
+            "errors": error.map { [["field_id": $0.field, "text": $0.text]] } ?? [],
+            "refresh_seconds": Self.helpRefreshSeconds,
+        ]) { $1 }
+        return try page("pages/remote_request", request, title: localization.text("remote.request_title", language),
+                        status: error == nil ? .ok : .unprocessableContent, context)
+    }
+
+    private func helpStateContext(_ help: HelpRequest) -> [String: Any] {
+        [
+            "is_open": help.status == .open, "is_accepted": help.status == .accepted, "is_active": help.status == .active,
+            "is_declined": help.status == .declined, "is_ended": help.status == .ended || help.status == .cancelled,
+            "is_live": help.status.isLive,
+        ]
+    }
+
+    /// The session as the remote colleague sees it: tasks, steps, notes and the current step; not the customer's record.
+    private func remoteSessionContext(_ session: AssistedSession, language: String) -> [String: Any] {
+        let lastStep = session.steps.max { $0.at < $1.at }
+        let tasks = session.tasks.map { task -> [String: Any] in
+            var item: [String: Any] = [
+                "id": task.id!, "name": task.name(language), "finished": task.outcome != nil,
+                "steps": session.steps(of: task).map { step -> [String: Any] in
+                    ["description": step.description, "when": formatted(step.at, "HH:mm"), "is_current": step.id == lastStep?.id,
+                     "actor_name": localization.text("actors.\(Self.key(step.actor.rawValue))", language)]
+                },
+            ]
+            if task.outcome != nil { item["outcome_text"] = outcomeText(task.outcome, language: language) }
+            item["has_steps"] = !(item["steps"] as! [[String: Any]]).isEmpty
+            return item
+        }
+        let openTasks = session.tasks.filter { $0.outcome == nil }
+        return [
+            "has_session": true, "has_tasks": !tasks.isEmpty, "tasks": tasks,
+            "has_current_step": lastStep != nil, "current_step": lastStep.map { ["description": $0.description, "when": formatted($0.at, "HH:mm")] } ?? [:],
+            "has_notes": !session.notes.isEmpty, "notes": session.notes.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
+            "has_open_tasks": !openTasks.isEmpty, "open_tasks": openTasks.map { ["id": $0.id!, "name": $0.name(language)] },
+            "step_actors": StepActor.allCases.map { ["code": $0.rawValue, "name": localization.text("actors.\(Self.key($0.rawValue))", language)] },
+        ]
+    }
+
+    static func json(_ object: [String: Any]) -> String {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
