@@ -111,13 +111,14 @@ class Staff:
 
 
 class EventReader:
-    """Reads GET /display/events in a thread (requests, stream=True) and parses the Server-Sent Events."""
+    """Reads an event stream (GET /display/events unless told otherwise) in a thread (requests, stream=True) and
+    parses the Server-Sent Events; `client` carries the cookies of a signed-in member of staff or a kiosk visit."""
 
-    def __init__(self, server, last_event_id: str | None = None):
+    def __init__(self, server, last_event_id: str | None = None, path: str = "/display/events", client=None):
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
-        self.response = requests.get(server.url("/display/events"), headers=headers, stream=True, timeout=(5, 40))
+        self.response = (client or requests).get(server.url(path), headers=headers, stream=True, timeout=(5, 40))
         self._socket = _socket_of(self.response)
         self.blocks: list[dict] = []  # every block: {"id", "event", "data", "retry", "comment"}
         self.raw = ""
