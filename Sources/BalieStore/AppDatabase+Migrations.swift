@@ -287,6 +287,14 @@ extension AppDatabase {
                 CREATE INDEX help_event_request ON help_event(help_request_id, id);
                 """)
         }
+        migrator.registerMigration("v10-insights") { db in
+            // Figures the supervisor insights need that must survive anonymisation and erasure.
+            try db.execute(sql: """
+                ALTER TABLE session_task ADD COLUMN earlier_visits INTEGER CHECK (earlier_visits IS NULL OR earlier_visits >= 0);
+                ALTER TABLE assisted_session ADD COLUMN messages_read INTEGER NOT NULL DEFAULT 0 CHECK (messages_read >= 0);
+                CREATE INDEX assisted_session_started ON assisted_session(started_at);
+                """)
+        }
         return migrator
     }()
 }

@@ -70,8 +70,16 @@ extension AppDatabase: SessionRepository {
     public func addTask(sessionID: Int64, _ task: SessionTask) throws -> SessionTask {
         let names = String(decoding: try JSONEncoder().encode(task.names), as: UTF8.self)
         return try writer.write { db in
-            try db.execute(sql: "INSERT INTO session_task(session_id, task_id, task_group, names, added_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [sessionID, task.taskID, task.group.rawValue, names, task.addedAt.timeIntervalSince1970])
+            // How often this customer came for the same task before: what the insights need to follow
+            // self-reliance over time, and a number that stays meaningful after the session is anonymised.
+            let earlier = try Int.fetchOne(db, sql: """
+                SELECT CASE WHEN s.customer_id IS NULL THEN NULL ELSE (
+                    SELECT count(*) FROM session_task t JOIN assisted_session o ON o.id = t.session_id
+                    WHERE o.customer_id = s.customer_id AND o.id != s.id AND t.task_id = ?) END
+                FROM assisted_session s WHERE s.id = ?
+                """, arguments: [task.taskID, sessionID])
+            try db.execute(sql: "INSERT INTO session_task(session_id, task_id, task_group, names, added_at, earlier_visits) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [sessionID, task.taskID, task.group.rawValue, names, task.addedAt.timeIntervalSince1970, earlier])
             var stored = task
             stored.id = db.lastInsertedRowID
             return stored
@@ -156,10 +164,14 @@ extension AppDatabase: SessionRepository {
             """, arguments: [sessionID])
     }
 
-    public func readTogether(messageID: Int64, customerID: Int64, contact: Contact) throws -> Bool {
+    public func readTogether(messageID: Int64, customerID: Int64, contact: Contact, sessionID: Int64? = nil) throws -> Bool {
         try writer.write { db in
             try db.execute(sql: "UPDATE message SET read = 1 WHERE id = ? AND customer_id = ? AND read = 0", arguments: [messageID, customerID])
             guard db.changesCount == 1 else { return false }
+            // Counted on the session too, so the insights keep it when the record is erased.
+            if let sessionID {
+                try db.execute(sql: "UPDATE assisted_session SET messages_read = messages_read + 1 WHERE id = ?", arguments: [sessionID])
+            }
             try db.execute(sql: """
                 INSERT OR IGNORE INTO contact(customer_id, channel, at, topic, summary, outcome, source_system) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [customerID, contact.channel.rawValue, contact.at.timeIntervalSince1970, contact.topic, contact.summary,

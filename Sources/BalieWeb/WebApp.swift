@@ -48,6 +48,7 @@ public final class WebApp: HTTPApplication {
         registerApiRoutes()
         registerQueueRoutes()
         registerHelpRoutes()
+        registerInsightsRoutes()
         registerMetricsRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()

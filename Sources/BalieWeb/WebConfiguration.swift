@@ -33,6 +33,8 @@ public struct WebConfiguration: Sendable {
     public var organisationName = "Balie"
     /// Sessions open longer than this are shown to staff to finish.
     public var staleSessionAfter: TimeInterval = 4 * 3600
+    /// The insights leave out groups smaller than this, so nobody can be picked out.
+    public var insightsMinimumGroup = InsightReport.defaultMinimumGroup
     /// Password hashing parameters (at least OWASP's minimum).
     public var passwordHasher = PasswordHasher.owaspMinimum
 

@@ -268,8 +268,11 @@ def consent_buttons(d) -> tuple:
 
 
 def stop_button(d):
-    buttons = [b for b in d.find_elements(By.CSS_SELECTOR, "form[action$='/end'] button[type=submit]") if TEXT["stop"] in b.text]
-    assert len(buttons) == 1, f"expected one '{TEXT['stop']}' button, found {[b.text for b in buttons]}"
+    """The kiosk's "Stop het meekijken" (in nl; the customer's language otherwise): the one form posting to …/end."""
+    buttons = d.find_elements(By.CSS_SELECTOR, "form[action$='/end'] button[type=submit]")
+    assert len(buttons) == 1, f"expected one stop button, found {[b.text for b in buttons]}"
+    if d.execute_script("return document.documentElement.lang") == "nl":
+        assert buttons[0].text.strip() == TEXT["stop"], buttons[0].text
     return buttons[0]
 
 

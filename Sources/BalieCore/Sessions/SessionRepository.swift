@@ -45,7 +45,7 @@ public protocol SessionRepository: Sendable {
     func closeSession(sessionID: Int64, effortScore: Int?, selfReliance: SelfReliance?, at: Date, contact: Contact?,
                       followUps: [FollowUp]) throws
     /// Marks a message read and records the reading as a contact, in one transaction.
-    func readTogether(messageID: Int64, customerID: Int64, contact: Contact) throws -> Bool
+    func readTogether(messageID: Int64, customerID: Int64, contact: Contact, sessionID: Int64?) throws -> Bool
     func openSessions() throws -> [OpenSessionSummary]
     func taskHistory(customerID: Int64) throws -> [TaskHistoryEntry]
 }

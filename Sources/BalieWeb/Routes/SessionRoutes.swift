@@ -57,7 +57,7 @@ extension WebApp {
                 else { throw PageError.notFound("No such message for this customer.") }
                 _ = try database.readTogether(messageID: message.id!, customerID: customerID, contact: Contact(
                     customerID: customerID, channel: .kioskAssisted, at: Date(), topic: "Bericht samen gelezen",
-                    summary: message.title, outcome: "gelezen", sourceSystem: "balie"))
+                    summary: message.title, outcome: "gelezen", sourceSystem: "balie"), sessionID: session.id)
             }
         }
         post("/sessions/:id/handover", .recordReaders) { [unowned self] request in

@@ -123,13 +123,22 @@
     if (!url) return;
     var refresh = Number(screen.getAttribute('data-refresh-seconds')) || 0;
     var reloading = false;
+    var leaving = false;
+    var source = null;
     function reloadLater(seconds) {
       if (reloading) return;
       reloading = true;
-      window.setTimeout(function () { window.location.reload(); }, seconds * 1000);
+      window.setTimeout(function () { if (!leaving) window.location.reload(); }, seconds * 1000);
     }
+    // A form on this page is being sent (the answer, "Ik help", stop): the server's event about that very change
+    // must not reload this page, for the reload would cancel the navigation to the page the form leads to.
+    window.addEventListener('beforeunload', function () {
+      leaving = true;
+      if (source) source.close();
+    }, false);
+    // Back here from the back/forward cache: the stream is closed, so show the page afresh.
+    window.addEventListener('pageshow', function (event) { if (event.persisted) window.location.reload(); }, false);
     if (!window.EventSource || !window.JSON) { if (refresh > 0) reloadLater(refresh); return; }
-    var source;
     try { source = new window.EventSource(url); } catch (e) { if (refresh > 0) reloadLater(refresh); return; }
     function reloadNow() { source.close(); reloadLater(0); }
     source.addEventListener('state', reloadNow, false);
