@@ -46,6 +46,7 @@ public final class WebApp: HTTPApplication {
         registerSessionRoutes()
         registerApiRoutes()
         registerQueueRoutes()
+        registerPrivacyRoutes()
         registerMetricsRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()

@@ -118,6 +118,7 @@ import Testing
             .union((1...7).map { "feedback.effort_\($0)" })
             .union(["resolved", "partly", "referred", "follow_up", "not_possible"].flatMap { ["outcomes.\($0)", "outcome_texts.\($0)"] })
             .union(SessionRules.Refusal.allCases.map { "session.errors.\($0.key)" })
+            .union(AuditEvent.Action.allCases.map { "audit_actions.\(WebApp.key($0.rawValue))" })
         // A template may also open a section on the parent (`{{#t.components.field}}`) and name the leaf inside.
         func usedInSection(_ key: String) -> Bool {
             guard let dot = key.lastIndex(of: ".") else { return false }
