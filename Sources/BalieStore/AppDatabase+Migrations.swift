@@ -252,6 +252,10 @@ extension AppDatabase {
             // another group must not change it.
             try db.execute(sql: "ALTER TABLE queue_ticket ADD COLUMN code TEXT")
         }
+        migrator.registerMigration("v8-audit-viewer") { db in
+            // The audit viewer filters by who acted; subject and time have their indexes already.
+            try db.execute(sql: "CREATE INDEX audit_event_actor ON audit_event(actor_id)")
+        }
         migrator.registerMigration("v9-remote-help") { db in
             try db.execute(sql: """
                 CREATE TABLE help_request (

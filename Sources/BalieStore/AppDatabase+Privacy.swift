@@ -38,6 +38,12 @@ extension AppDatabase {
         }
     }
 
+    /// The export as the JSON document the command line prints and the access page offers for download.
+    public func exportCustomerJSON(number: String) throws -> Data? {
+        guard let export = try exportCustomer(number: number) else { return nil }
+        return try JSONSerialization.data(withJSONObject: export, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
     private static func jsonValue(_ value: DatabaseValue) -> Any {
         switch value.storage {
         case .null: return NSNull()

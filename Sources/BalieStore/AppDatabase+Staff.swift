@@ -137,9 +137,9 @@ extension AppDatabase: AuditRepository {
                         event.subject, event.origin, event.detail, event.reason])
     }
 
-    private static let auditColumns = "id, at, action, actor_id, actor_role, subject, origin, detail, reason"
+    static let auditColumns = "id, at, action, actor_id, actor_role, subject, origin, detail, reason"
 
-    private static func auditEvent(_ row: Row) -> AuditEvent? {
+    static func auditEvent(_ row: Row) -> AuditEvent? {
         guard let action = AuditEvent.Action(rawValue: row["action"]) else { return nil }
         return AuditEvent(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), action: action, actorID: row["actor_id"],
                           actorRole: (row["actor_role"] as String?).flatMap(StaffRole.init), subject: row["subject"],

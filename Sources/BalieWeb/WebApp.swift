@@ -49,6 +49,7 @@ public final class WebApp: HTTPApplication {
         registerQueueRoutes()
         registerHelpRoutes()
         registerInsightsRoutes()
+        registerPrivacyRoutes()
         registerMetricsRoutes()
         registerKioskRoutes()
         registerLanguageRoutes()

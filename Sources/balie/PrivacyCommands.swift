@@ -15,9 +15,8 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let db = try database.open()
-        guard let export = try db.exportCustomer(number: number) else { throw CommandError("No customer \(number).") }
+        guard let data = try db.exportCustomerJSON(number: number) else { throw CommandError("No customer \(number).") }
         try db.appendAudit(AuditEvent(at: Date(), action: .customerExported, actorID: nil, subject: number, origin: "cli"))
-        let data = try JSONSerialization.data(withJSONObject: export, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 }
@@ -34,9 +33,16 @@ struct Erase: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (3...500).contains(why.count) else { throw CommandError("Give a --reason of 3 to 500 characters.") }
         let db = try database.open()
+        guard let customer = try db.customer(number: number) else { throw CommandError("No customer \(number).") }
+        let why: String
+        do {
+            why = try ErasureRules.reason(reason, customerValues: [customer.number, customer.givenName, customer.familyName])
+        } catch .reasonNamesCustomer {
+            throw CommandError("The --reason must not name the customer: it stays in the audit trail.")
+        } catch {
+            throw CommandError("Give a --reason of 3 to 500 characters.")
+        }
         let event = AuditEvent(at: Date(), action: .customerErased, actorID: nil, subject: nil, origin: "cli", reason: why)
         guard let erased = try db.eraseCustomer(number: number, audit: event) else { throw CommandError("No customer \(number).") }
         print("Erased: \(erased.contacts) contacts, \(erased.sessionsAnonymised) sessions kept anonymously, \(erased.auditRowsPseudonymised) audit rows no longer name the customer.")

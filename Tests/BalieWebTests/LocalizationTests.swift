@@ -120,6 +120,12 @@ import Testing
             .union(SessionRules.Refusal.allCases.map { "session.errors.\($0.key)" })
             .union(HelpRules.Refusal.allCases.map { "help.errors.\($0.key)" })
             .union(HelpRequest.Status.allCases.map { "help.status.\($0.rawValue)" })
+            .union(AuditEvent.Action.allCases.map { "audit_actions.\(WebApp.key($0.rawValue))" })
+            // The insights name their tables, columns and row labels from InsightReport's data.
+            .union(leaves(localization.table("nl")).keys.filter { key in
+                ["figures", "tables", "explanations", "label_columns", "columns", "weekdays", "done_by", "visits", "measures"]
+                    .contains { key.hasPrefix("insights.\($0).") }
+            })
         // A template may also open a section on the parent (`{{#t.components.field}}`) and name the leaf inside.
         func usedInSection(_ key: String) -> Bool {
             guard let dot = key.lastIndex(of: ".") else { return false }

@@ -134,6 +134,19 @@ def wait_path(d, pattern: str, what: str, timeout: float = TIMEOUT) -> None:
     wait_loaded(d)
 
 
+def submit(d, button, pattern: str, what: str) -> None:
+    """Clicks a form's submit button and waits for the page the form leads to: a new document (the old one is
+    marked) at a path matching `pattern`. Many forms here lead back to the same address."""
+    d.execute_script("window.__beforeSubmit = 1")
+    button.click()
+    try:
+        WebDriverWait(d, TIMEOUT, poll_frequency=0.1).until(lambda x: _safe(lambda y: y.execute_script(
+            "return window.__beforeSubmit !== 1 && document.readyState === 'complete'"), x))
+    except TimeoutException:
+        raise AssertionError(f"{what}: no new page within {TIMEOUT} s; still {d.current_url}") from None
+    wait_path(d, pattern, what)
+
+
 def main_text(d) -> str:
     return d.execute_script("const m = document.querySelector('main'); return m ? m.textContent : ''")
 
@@ -218,13 +231,11 @@ def start_session(d, server, number: str, task: str = "tax-return") -> tuple[int
     d.get(server.url(f"/customers/{number}"))
     wait_loaded(d)
     start = d.find_element(By.CSS_SELECTOR, f"form[action='/sessions'] input[name=customer][value='{number}']")
-    start.find_element(By.XPATH, "ancestor::form").find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_path(d, r"/sessions/\d+", "start a session")
+    submit(d, start.find_element(By.XPATH, "ancestor::form").find_element(By.CSS_SELECTOR, "button[type=submit]"),
+           r"/sessions/\d+", "start a session")
     sid = int(path_of(d).rsplit("/", 1)[1])
     Select(d.find_element(By.ID, "task")).select_by_value(task)
-    d.find_element(By.CSS_SELECTOR, "form.add-task button[type=submit]").click()
-    WebDriverWait(d, TIMEOUT).until(lambda x: x.find_elements(By.CSS_SELECTOR, "li.session-task"))
-    wait_loaded(d)
+    submit(d, d.find_element(By.CSS_SELECTOR, "form.add-task button[type=submit]"), rf"/sessions/{sid}", "add a task")
     tid = int(d.find_element(By.CSS_SELECTOR, "li.session-task").get_attribute("id").split("-")[1])
     return sid, tid
 
@@ -232,15 +243,14 @@ def start_session(d, server, number: str, task: str = "tax-return") -> tuple[int
 def ask_for_help_from_session(d, sid: int) -> int:
     button = d.find_element(By.CSS_SELECTOR, f"form.help-request[action='/sessions/{sid}/help'] button[type=submit]")
     assert TEXT["ask"] in button.text, f"the session's help button says {button.text!r}"
-    button.click()
-    wait_path(d, r"/help/\d+", "ask for remote help from the session")
+    submit(d, button, r"/help/\d+", "ask for remote help from the session")
     return help_id(d)
 
 
 def accept_in_browser(r, server, hid: int) -> None:
     """The colleague presses "Ik help" for request `hid` on /remote (already shown)."""
-    r.find_element(By.CSS_SELECTOR, f"form[action='/remote/requests/{hid}/accept'] button[type=submit]").click()
-    wait_path(r, rf"/remote/requests/{hid}", "accept the request")
+    submit(r, r.find_element(By.CSS_SELECTOR, f"form[action='/remote/requests/{hid}/accept'] button[type=submit]"),
+           rf"/remote/requests/{hid}", "accept the request")
 
 
 def http_sign_in(server, username: str) -> tuple[requests.Session, str]:
@@ -340,9 +350,7 @@ def test_whole_flow_live_with_two_browsers(fresh_driver, demo_server):
     assert kiosk.find_element(By.CSS_SELECTOR, ".consent-question__text").text.strip() == question
     yes, no = consent_buttons(kiosk)
     assert TEXT["yes"] in yes.text and TEXT["no"] in no.text, (yes.text, no.text)
-    yes.click()
-    wait_path(kiosk, rf"/help/{hid}", "answer yes")
-    wait_loaded(kiosk)
+    submit(kiosk, yes, rf"/help/{hid}", "answer yes")
     assert stop_button(kiosk).is_displayed()
     assert kiosk.find_element(By.ID, "help-messages").get_attribute("aria-live") == "polite"
     assert helper_name in main_text(kiosk), "the kiosk does not say who is watching"
@@ -362,8 +370,7 @@ def test_whole_flow_live_with_two_browsers(fresh_driver, demo_server):
     remote.find_element(By.ID, "message-text").send_keys(message)
     send = remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/messages']//button[@type='submit']")
     assert send.text.strip() == TEXT["send"], send.text
-    send.click()
-    wait_path(remote, rf"/remote/requests/{hid}", "send a message")
+    submit(remote, send, rf"/remote/requests/{hid}", "send a message")
     assert message in main_text(remote), "the colleague's page does not list the sent message"
     wait_live(kiosk, lambda x: message in x.find_element(By.ID, "help-messages").text, "the message on the kiosk")
     assert marked(kiosk), "the kiosk page reloaded to show the message; it should arrive in place"
@@ -396,8 +403,7 @@ def test_whole_flow_live_with_two_browsers(fresh_driver, demo_server):
     # the customer stops; the colleague's page says so by itself
     wait_listening(remote, "the colleague's page before the stop")
     mark(remote)
-    stop_button(kiosk).click()
-    wait_path(kiosk, rf"/help/{hid}", "stop")
+    submit(kiosk, stop_button(kiosk), rf"/help/{hid}", "stop")
     assert TEXT["ended"] in main_text(kiosk)
     assert not kiosk.find_elements(By.CSS_SELECTOR, "form[action$='/end']"), "a stop button after the stop"
     assert message in main_text(kiosk), "the ended kiosk page no longer lists the colleague's messages"
@@ -469,23 +475,22 @@ def test_pages_accessible_large_and_light_in_every_state(fresh_driver, demo_serv
     shot(kiosk, "kiosk-consent-ar")
 
     # active, with a step, a note and a message sent
-    consent_buttons(kiosk)[0].click()
-    wait_path(kiosk, rf"/help/{hid}", "answer yes")
+    submit(kiosk, consent_buttons(kiosk)[0], rf"/help/{hid}", "answer yes")
     wait_listening(kiosk, "kiosk active page")
     wait_live(remote, lambda x: x.find_elements(By.ID, "live-session") and
               x.execute_script("return document.readyState") == "complete", "the live session")
     Select(remote.find_element(By.ID, "step-task")).select_by_value(str(tid))
     remote.find_element(By.ID, "step-description").send_keys("Formulier geopend op de website")
     remote.find_element(By.CSS_SELECTOR, "label[for='step-actor-customer-with-help']").click()
-    remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/steps']//button[@type='submit']").click()
-    wait_path(remote, rf"/remote/requests/{hid}", "add a step")
+    submit(remote, remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/steps']//button[@type='submit']"),
+           rf"/remote/requests/{hid}", "add a step")
     assert "Formulier geopend op de website" in remote.find_element(By.ID, "live-session").text, main_text(remote)[:800]
     remote.find_element(By.ID, "note-text").send_keys("Klant twijfelt over de aftrekposten")
-    remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/notes']//button[@type='submit']").click()
-    wait_path(remote, rf"/remote/requests/{hid}", "add a note")
+    submit(remote, remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/notes']//button[@type='submit']"),
+           rf"/remote/requests/{hid}", "add a note")
     remote.find_element(By.ID, "message-text").send_keys("اضغط على الزر الأزرق")  # the customer's language
-    remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/messages']//button[@type='submit']").click()
-    wait_path(remote, rf"/remote/requests/{hid}", "send a message")
+    submit(remote, remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/messages']//button[@type='submit']"),
+           rf"/remote/requests/{hid}", "send a message")
     wait_live(kiosk, lambda x: "اضغط على الزر الأزرق" in x.find_element(By.ID, "help-messages").text, "the message on the kiosk")
     problems += page_checks(kiosk, server, "kiosk help page (active, message arrived live, ar)")
     shot(kiosk, "kiosk-active-ar")
@@ -494,8 +499,7 @@ def test_pages_accessible_large_and_light_in_every_state(fresh_driver, demo_serv
     shot(remote, "colleague-active")
 
     # ended, on both sides
-    stop_button(kiosk).click()
-    wait_path(kiosk, rf"/help/{hid}", "stop")
+    submit(kiosk, stop_button(kiosk), rf"/help/{hid}", "stop")
     problems += page_checks(kiosk, server, "kiosk help page (ended, ar)")
     wait_text(remote, TEXT["ended"], "the ended text on the colleague's page")
     problems += page_checks(remote, server, "/remote/requests/:id (ended)")
@@ -542,8 +546,7 @@ def test_without_javascript_refresh_consent_and_stop(fresh_driver, demo_server):
     wait_text(kiosk, question, "the consent question via the meta refresh", timeout=max(refresh_meta(kiosk)) + LIVE)
     assert noscript_refresh_in_source(kiosk) and refresh_meta(kiosk), "no meta refresh while the question waits"
     yes, _ = consent_buttons(kiosk)
-    yes.click()  # a plain form post
-    wait_path(kiosk, rf"/help/{hid}", "answer yes without JavaScript")
+    submit(kiosk, yes, rf"/help/{hid}", "answer yes without JavaScript")  # a plain form post
     assert help_row(server, hid)[0] == "active"
     assert noscript_refresh_in_source(kiosk) and refresh_meta(kiosk), "no meta refresh on the active kiosk page"
 
@@ -551,14 +554,13 @@ def test_without_javascript_refresh_consent_and_stop(fresh_driver, demo_server):
     remote.get(server.url(f"/remote/requests/{hid}"))
     assert remote.find_elements(By.ID, "live-session"), main_text(remote)[:800]
     remote.find_element(By.ID, "message-text").send_keys("Typ uw postcode in het eerste vak.")
-    remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/messages']//button[@type='submit']").click()
-    wait_path(remote, rf"/remote/requests/{hid}", "send a message without JavaScript")
+    submit(remote, remote.find_element(By.XPATH, f"//form[@action='/remote/requests/{hid}/messages']//button[@type='submit']"),
+           rf"/remote/requests/{hid}", "send a message without JavaScript")
     wait_live(kiosk, lambda x: "Typ uw postcode in het eerste vak." in x.find_element(By.ID, "help-messages").text,
               "the message on the kiosk via the meta refresh", timeout=max(refresh_meta(kiosk)) + LIVE)
 
     # stop, by a plain form post
-    stop_button(kiosk).click()
-    wait_path(kiosk, rf"/help/{hid}", "stop without JavaScript")
+    submit(kiosk, stop_button(kiosk), rf"/help/{hid}", "stop without JavaScript")
     assert TEXT["ended"] in main_text(kiosk)
     assert not refresh_meta(kiosk), "the ended kiosk page still refreshes itself"
     assert help_row(server, hid)[:2] == ("ended", "customer")
@@ -573,8 +575,7 @@ def test_customer_asks_and_withdraws_without_javascript(fresh_driver, demo_serve
     d.get(server.url("/"))
     button = d.find_element(By.CSS_SELECTOR, "form.help-request[action='/kiosk/help'] button[type=submit]")
     assert TEXT["ask"] in button.text
-    button.click()
-    wait_path(d, r"/help/\d+", "ask for help on the start page")
+    submit(d, button, r"/help/\d+", "ask for help on the start page")
     hid = help_id(d)
     assert TEXT["waiting"] in main_text(d)
     assert noscript_refresh_in_source(d) and refresh_meta(d), "no meta refresh on the customer's waiting page"
@@ -585,8 +586,7 @@ def test_customer_asks_and_withdraws_without_javascript(fresh_driver, demo_serve
     other.get(server.url(f"/help/{hid}"))
     assert TEXT["waiting"] not in main_text(other), "another kiosk visit sees this customer's help request"
     # withdraw
-    d.find_element(By.CSS_SELECTOR, f"form[action='/help/{hid}/end'] button[type=submit]").click()
-    wait_path(d, rf"/help/{hid}", "withdraw")
+    submit(d, d.find_element(By.CSS_SELECTOR, f"form[action='/help/{hid}/end'] button[type=submit]"), rf"/help/{hid}", "withdraw")
     assert help_row(server, hid)[0] == "cancelled"
     assert not refresh_meta(d) or all(s > 60 for s in refresh_meta(d)), "the withdrawn request's page still refreshes"
 
@@ -608,8 +608,7 @@ def test_consent_and_stop_are_large(fresh_driver, demo_server):
             box = rect(kiosk, button)
             assert box["w"] >= MIN_TARGET and box["h"] >= MIN_TARGET, f"{width}px: {button.text!r} is {box}"
     set_viewport(kiosk, 1280, 1024)
-    consent_buttons(kiosk)[0].click()
-    wait_path(kiosk, rf"/help/{hid}", "answer yes")
+    submit(kiosk, consent_buttons(kiosk)[0], rf"/help/{hid}", "answer yes")
     for width, height in ((1280, 1024), (1080, 1920), (320, 800)):
         set_viewport(kiosk, width, height)
         stop = stop_button(kiosk)
@@ -618,8 +617,7 @@ def test_consent_and_stop_are_large(fresh_driver, demo_server):
         size = kiosk.execute_script("return parseFloat(getComputedStyle(arguments[0]).fontSize)", stop)
         assert size >= 24, f"{width}px: the stop button's text is {size}px"
     set_viewport(kiosk, 1280, 1024)
-    stop_button(kiosk).click()
-    wait_path(kiosk, rf"/help/{hid}", "stop")
+    submit(kiosk, stop_button(kiosk), rf"/help/{hid}", "stop")
     assert help_row(demo_server, hid)[0] == "ended"
 
 

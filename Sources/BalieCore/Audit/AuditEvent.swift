@@ -21,6 +21,7 @@ public struct AuditEvent: Sendable, Equatable {
         case customersImported = "customers-imported"
         case contactsImported = "contacts-imported"
         case customerExported = "customer-exported"
+        case auditViewed = "audit-viewed"
         case sessionStarted = "session-started"
         case sessionClosed = "session-closed"
         case apiRequest = "api-request"
@@ -71,4 +72,6 @@ public protocol AuditRepository: Sendable {
     func recentAudit(limit: Int) throws -> [AuditEvent]
     /// Audit rows about one subject (a customer number), oldest first.
     func audit(subject: String) throws -> [AuditEvent]
+    /// The rows that match a query's filters, newest first, with who acted.
+    func auditEntries(_ query: AuditQuery, limit: Int) throws -> [AuditEntry]
 }

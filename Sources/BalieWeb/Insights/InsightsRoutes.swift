@@ -7,7 +7,6 @@ import Foundation
 /// are SVG drawn here, each with a title, a short summary and its data as a table; every table is also
 /// a CSV download with exactly the same cells. Aggregates only, small groups left out (InsightReport).
 extension WebApp {
-    static let insightReaders = Access.roles([.supervisor, .admin])
     /// The tables drawn as a chart too, and the column the bars show.
     static let chartedColumns = ["tasks_by_topic": 0, "sessions_by_weekday": 0, "sessions_by_hour": 0, "outcomes": 0, "effort_distribution": 0]
     /// The longest period one report covers.
@@ -30,15 +29,16 @@ extension WebApp {
     }
 
     func registerInsightsRoutes() {
-        get("/insights", Self.insightReaders) { [unowned self] request in
+        get("/insights", .supervisorsAndAdmins) { [unowned self] request in
             let filter = try insightFilter(request)
             let report = try insightReport(filter)
             return try insightsPage(request, filter, report)
         }
-        get("/insights.csv", Self.insightReaders) { [unowned self] request in
+        get("/insights.csv", .supervisorsAndAdmins) { [unowned self] request in
             let filter = try insightFilter(request)
             let report = try insightReport(filter)
-            guard let table = report.table(request.http.query["table"] ?? "") else { throw PageError.notFound("No such table.") }
+            guard let id = request.http.query["table"], !id.isEmpty else { throw PageError.badRequest("Say which table: ?table=ID.") }
+            guard let table = report.table(id) else { throw PageError.notFound("No such table, or too few sessions to show it.") }
             let (header, rows) = insightCells(table, report: report, language: request.language)
             var response = Response(contentType: "text/csv; charset=utf-8", bytes: Array(CSVWriter.document(header: header, rows: rows).utf8))
             response.headers["Content-Disposition"] = "attachment; filename=\"balie-\(table.id)-\(filter.fromText)-\(filter.toText).csv\""

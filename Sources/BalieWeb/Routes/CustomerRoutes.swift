@@ -120,6 +120,11 @@ extension WebApp {
             "contacts": record.recentContacts.map { contactItem($0, language: language) },
             "has_more_contacts": record.contactCount > record.recentContacts.count,
             "more_contacts_href": "/customers/\(Self.queryEscaped(customer.number))/contacts?page=1",
+            // The privacy rights: supervisors show a customer what is held, admins erase.
+            "can_export": Access.supervisorsAndAdmins.allows(request.signedIn?.staff.role),
+            "export_href": "/customers/\(Self.queryEscaped(customer.number))/export",
+            "can_erase": Access.admin.allows(request.signedIn?.staff.role),
+            "erase_href": "/customers/\(Self.queryEscaped(customer.number))/erase",
         ]
         let customerID = customer.id!
         context["has_session_consent"] = try database.hasConsent(customerID: customerID, purpose: .sessionLog)
@@ -207,17 +212,20 @@ extension WebApp {
         calendar.timeZone = configuration.timeZone
         let hour = calendar.component(.hour, from: now)
         let part = hour < 12 ? "morning" : hour < 18 ? "afternoon" : "evening"
+        return localization.text("greetings.\(part)", language, ["name": addressName(for: customer, language: language)])
+    }
+
+    /// "mevrouw De Vries", "Fatma": how the customer likes to be addressed.
+    func addressName(for customer: Customer, language: String) -> String {
         // A family name after "mevrouw" starts with a capital: "De Vries", not "de Vries".
         let family = customer.familyName.prefix(1).uppercased() + customer.familyName.dropFirst()
-        let name: String
         switch customer.formOfAddress {
-        case .female: name = localization.text("address.female", language, ["family_name": family])
-        case .male: name = localization.text("address.male", language, ["family_name": family])
-        case .givenName: name = localization.text("address.given_name", language, ["given_name": customer.givenName])
+        case .female: return localization.text("address.female", language, ["family_name": family])
+        case .male: return localization.text("address.male", language, ["family_name": family])
+        case .givenName: return localization.text("address.given_name", language, ["given_name": customer.givenName])
         case .fullName:
-            name = localization.text("address.full_name", language, ["given_name": customer.givenName, "family_name": customer.familyName])
+            return localization.text("address.full_name", language, ["given_name": customer.givenName, "family_name": customer.familyName])
         }
-        return localization.text("greetings.\(part)", language, ["name": name])
     }
 
     private func consentRow(_ purpose: Consent.Purpose, _ entry: (consent: Consent, recordedByName: String?)?, language: String) -> [String: Any] {

@@ -37,6 +37,8 @@ extension WebApp {
                 "calls": calls,
                 "has_calls": !calls.isEmpty,
                 "is_admin": staff.role == .admin,
+                "helps_remotely": [.remote, .supervisor].contains(staff.role),
+                "can_view_audit": Access.supervisorsAndAdmins.allows(staff.role),
                 "has_open_sessions": !openSessions.isEmpty,
                 "open_sessions": openSessions,
             ])
