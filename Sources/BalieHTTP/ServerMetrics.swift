@@ -17,17 +17,51 @@ public final class ServerMetrics: @unchecked Sendable {
         let status: Int
     }
 
+    /// Upper bounds (seconds) of the latency histogram's buckets; the last, +Inf, is implied.
+    public static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+    public struct Histogram: Sendable {
+        public let route: String
+        public let method: String
+        /// Requests at or under each of `latencyBuckets`, cumulative as Prometheus wants them.
+        public let cumulative: [Int]
+        public let count: Int
+        public let sum: Double
+    }
+
+    private struct RouteKey: Hashable {
+        let route: String
+        let method: String
+    }
+
     private let lock = NSLock()
     private var counts: [Key: (count: Int, seconds: Double)] = [:]
+    private var buckets: [RouteKey: [Int]] = [:]
 
     public init() {}
 
     func record(route: String, method: String, status: Int, seconds: Double) {
         let key = Key(route: route, method: method, status: status)
+        let slot = Self.latencyBuckets.firstIndex { seconds <= $0 } ?? Self.latencyBuckets.count
         lock.lock()
         let current = counts[key] ?? (0, 0)
         counts[key] = (current.count + 1, current.seconds + seconds)
+        buckets[RouteKey(route: route, method: method), default: Array(repeating: 0, count: Self.latencyBuckets.count + 1)][slot] += 1
         lock.unlock()
+    }
+
+    /// Latency per route pattern and method.
+    public var histograms: [Histogram] {
+        lock.lock()
+        let snapshot = buckets
+        let totals = counts
+        lock.unlock()
+        return snapshot.map { key, slots in
+            var running = 0
+            let cumulative = slots.dropLast().map { running += $0; return running }
+            let sum = totals.filter { $0.key.route == key.route && $0.key.method == key.method }.reduce(0) { $0 + $1.value.seconds }
+            return Histogram(route: key.route, method: key.method, cumulative: cumulative, count: slots.reduce(0, +), sum: sum)
+        }.sorted { ($0.route, $0.method) < ($1.route, $1.method) }
     }
 
     public var series: [Series] {

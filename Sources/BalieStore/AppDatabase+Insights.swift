@@ -56,4 +56,12 @@ extension AppDatabase: InsightRepository {
     public func branches() throws -> [String] {
         try writer.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT branch FROM staff ORDER BY branch") }
     }
+
+    /// Sessions started and finished so far (anonymised ones included), for `/metrics`.
+    public func sessionCounts() throws -> (started: Int, finished: Int) {
+        try writer.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT count(*) AS started, coalesce(sum(phase = 'closed'), 0) AS finished FROM assisted_session")
+            return (row?["started"] ?? 0, row?["finished"] ?? 0)
+        }
+    }
 }

@@ -11,6 +11,8 @@ public final class AppDatabase: Sendable {
 
     let writer: any DatabaseWriter
     public let path: String
+    /// How long commits take (the durable part of every write), for `/metrics`.
+    public let commits: CommitStatistics
 
     /// Opens (and creates, then migrates) the database file at `path`. `migrate: false` opens it as
     /// it is, for checking a file that may be damaged.
@@ -19,12 +21,18 @@ public final class AppDatabase: Sendable {
         configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
         configuration.foreignKeysEnabled = true
         configuration.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        let commits = CommitStatistics()
         configuration.prepareDatabase { db in
+            // Commit times only: cheap, and the figure that says whether the disk keeps up.
+            db.trace(options: .profile) { event in
+                if case .profile(let statement, let duration) = event, statement.sql.hasPrefix("COMMIT") { commits.record(seconds: duration) }
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Deleted content is overwritten with zeros, not left in free pages (erasure must be real).
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        self.commits = commits
         self.writer = pool
         self.path = path
         if migrate { try Self.migrator.migrate(pool) }
@@ -35,6 +43,7 @@ public final class AppDatabase: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         let queue = try DatabaseQueue(named: name, configuration: configuration)
+        self.commits = CommitStatistics()
         self.writer = queue
         self.path = ":memory:"
         try Self.migrator.migrate(queue)
@@ -77,3 +86,35 @@ public final class AppDatabase: Sendable {
     }
 }
 
+/// Commit durations in buckets (seconds), and how many writes failed.
+public final class CommitStatistics: @unchecked Sendable {
+    public static let bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+
+    private let lock = NSLock()
+    private var perBound = Array(repeating: 0, count: CommitStatistics.bounds.count + 1)
+    private var total = 0.0
+    private var failed = 0
+
+    func record(seconds: Double) {
+        let index = Self.bounds.firstIndex { seconds <= $0 } ?? Self.bounds.count
+        lock.lock()
+        perBound[index] += 1
+        total += seconds
+        lock.unlock()
+    }
+
+    /// A write that could not be stored (full disk, locked or read-only file).
+    public func recordFailure() {
+        lock.lock()
+        failed += 1
+        lock.unlock()
+    }
+
+    /// (cumulative count per bound, count, sum of seconds, failures).
+    public var snapshot: (cumulative: [Int], count: Int, sum: Double, failures: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        var running = 0
+        return (perBound.dropLast().map { running += $0; return running }, perBound.reduce(0, +), total, failed)
+    }
+}

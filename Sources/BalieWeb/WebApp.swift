@@ -154,6 +154,7 @@ public final class WebApp: HTTPApplication {
         } catch let error as HTTPError {
             return errorResponse(kind: error.pageKind, status: error.status, detail: error.detail, request: request, visit: visit)
         } catch let error where StorageProblem.of(error) != nil {
+            database.commits.recordFailure()
             logger.error("storage unavailable", metadata: ["problem": .string(StorageProblem.of(error)!.rawValue), "id": .string(request.requestID)])
             var response = errorResponse(kind: "storage_unavailable", status: .serviceUnavailable, detail: "The data could not be saved or read just now; nothing was changed.", request: request, visit: visit)
             response.headers["Retry-After"] = "30"

@@ -755,3 +755,46 @@ def test_metrics_in_prometheus_format_without_personal_data(start_server):
     for name in ("balie_http_requests_in_flight", "balie_customers", "balie_open_sessions", "balie_uptime_seconds"):
         assert _re.search(rf"^# TYPE {name} gauge$", text, _re.M) and _re.search(rf"^{name} [0-9.]+$", text, _re.M), name
     assert "Fatma" not in text and "no-such-page" not in text
+
+
+def test_metrics_parse_with_a_prometheus_parser_and_move_with_requests(start_server):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    server = start_server()
+
+    def scrape() -> dict:
+        text = requests.get(server.url("/metrics"), timeout=10).text
+        return {family.name: family for family in text_string_to_metric_families(text)}
+
+    def value(families, name, sample_name, **labels):
+        for sample in families[name].samples:
+            if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+        return 0.0
+
+    before = scrape()
+    for _ in range(3):
+        requests.get(server.url("/healthz"), timeout=10)
+    after = scrape()
+    assert value(after, "balie_http_requests", "balie_http_requests_total", route="/healthz", status="200") == \
+        value(before, "balie_http_requests", "balie_http_requests_total", route="/healthz", status="200") + 3
+    histogram = after["balie_http_request_duration_seconds"]
+    assert histogram.type == "histogram"
+    count = value(after, "balie_http_request_duration_seconds", "balie_http_request_duration_seconds_count", route="/healthz", method="GET")
+    inf = value(after, "balie_http_request_duration_seconds", "balie_http_request_duration_seconds_bucket", route="/healthz", le="+Inf")
+    assert count >= 3 and inf == count
+    for name in ("balie_sessions_started", "balie_sessions_finished", "balie_db_write_errors"):
+        assert after[name].type == "counter", name
+    for name in ("balie_queue_waiting", "balie_help_streams", "balie_http_open_streams"):
+        assert after[name].type == "gauge", name
+    assert after["balie_db_commit_seconds"].type == "histogram"
+    # A write moves the commit histogram.
+    commits = value(after, "balie_db_commit_seconds", "balie_db_commit_seconds_count")
+    client = requests.Session()
+    page = client.get(server.url("/queue/take"), timeout=10).text
+    import re as _re
+    token = _re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert client.post(server.url("/queue/tickets"), data={"group": "banking", "csrf": token}, timeout=10, allow_redirects=False).status_code == 303
+    final = scrape()
+    assert value(final, "balie_db_commit_seconds", "balie_db_commit_seconds_count") > commits
+    assert value(final, "balie_queue_waiting", "balie_queue_waiting") == 1

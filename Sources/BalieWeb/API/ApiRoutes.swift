@@ -88,6 +88,7 @@ extension WebApp {
         case ApiError.conflict(let text): (status, kind, detail) = (.conflict, "conflict", text)
         case let error as HTTPError: (status, kind, detail) = (error.status, error.pageKind, error.detail)
         case let error where StorageProblem.of(error) != nil:
+            database.commits.recordFailure()
             (status, kind, detail) = (.serviceUnavailable, "storage_unavailable", "The data could not be saved or read just now; nothing was changed.")
         default:
             logger.error("API handler failed", metadata: ["error": .string(String(describing: type(of: error))), "id": .string(request.requestID)])

@@ -1,4 +1,5 @@
 import BalieHTTP
+import BalieStore
 import Foundation
 
 /// Operations' view of the server in Prometheus text format: requests by route pattern and status,
@@ -15,6 +16,9 @@ extension WebApp {
             func gauge(_ name: String, _ help: String, _ value: Double) {
                 lines += ["# HELP \(name) \(help)", "# TYPE \(name) gauge", "\(name) \(Self.number(value))"]
             }
+            func counter(_ name: String, _ help: String, _ value: Int) {
+                lines += ["# HELP \(name) \(help)", "# TYPE \(name) counter", "\(name) \(value)"]
+            }
             if let server = attachedServer.get() {
                 lines += ["# HELP balie_http_requests_total Requests answered, by route pattern, method and status.",
                           "# TYPE balie_http_requests_total counter"]
@@ -27,6 +31,17 @@ extension WebApp {
                 for item in series {
                     lines.append("balie_http_request_seconds_sum{route=\"\(Self.label(item.route))\",method=\"\(item.method)\",status=\"\(item.status)\"} \(Self.number(item.totalSeconds))")
                 }
+                lines += ["# HELP balie_http_request_duration_seconds Time to answer, by route pattern and method.",
+                          "# TYPE balie_http_request_duration_seconds histogram"]
+                for item in server.metrics.histograms {
+                    let labels = "route=\"\(Self.label(item.route))\",method=\"\(item.method)\""
+                    for (bound, count) in zip(ServerMetrics.latencyBuckets, item.cumulative) {
+                        lines.append("balie_http_request_duration_seconds_bucket{\(labels),le=\"\(Self.number(bound))\"} \(count)")
+                    }
+                    lines.append("balie_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(item.count)")
+                    lines.append("balie_http_request_duration_seconds_sum{\(labels)} \(Self.number(item.sum))")
+                    lines.append("balie_http_request_duration_seconds_count{\(labels)} \(item.count)")
+                }
                 gauge("balie_http_requests_in_flight", "Requests being read or answered.", Double(server.requestsInFlight))
                 gauge("balie_http_open_streams", "Open event streams.", Double(server.openStreamCount))
             }
@@ -35,6 +50,20 @@ extension WebApp {
             gauge("balie_help_requests_waiting", "Help requests waiting for a remote colleague.", Double(try database.openHelpRequests().count))
             gauge("balie_customers", "Customers in the shared record.", Double(try database.customerCount()))
             gauge("balie_open_sessions", "Assisted sessions not yet closed.", Double(try database.openSessions().count))
+            let commits = database.commits.snapshot
+            lines += ["# HELP balie_db_commit_seconds Time to make a write durable (commit with fsync).", "# TYPE balie_db_commit_seconds histogram"]
+            for (bound, count) in zip(CommitStatistics.bounds, commits.cumulative) {
+                lines.append("balie_db_commit_seconds_bucket{le=\"\(Self.number(bound))\"} \(count)")
+            }
+            lines += ["balie_db_commit_seconds_bucket{le=\"+Inf\"} \(commits.count)", "balie_db_commit_seconds_sum \(Self.number(commits.sum))",
+                      "balie_db_commit_seconds_count \(commits.count)"]
+            counter("balie_db_write_errors_total", "Requests refused because the database could not store or read (full disk, locked, read-only).",
+                    commits.failures)
+            let sessions = try database.sessionCounts()
+            counter("balie_sessions_started_total", "Assisted sessions started.", sessions.started)
+            counter("balie_sessions_finished_total", "Assisted sessions finished.", sessions.finished)
+            gauge("balie_queue_waiting", "Walk-in tickets waiting today at this branch.",
+                  Double(try database.tickets(branch: configuration.branch, day: today(), statuses: [.waiting]).count))
             gauge("balie_uptime_seconds", "Seconds since the server started.", Date().timeIntervalSince(startedAt))
             return Response(contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array((lines.joined(separator: "\n") + "\n").utf8))
         }
