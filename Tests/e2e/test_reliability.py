@@ -1,4 +1,4 @@
-"""Reliability battery (issue #12), fast versions: crashes, a full disk, a read-only database, slow and
+"""Reliability battery (issue #12), fast versions: crashes, a full disk, a read-only or locked database, slow and
 many clients, hostile input. Everything runs against the real `balie serve` over real HTTP.
 
 Run from the repository root (as root: the disk tests mount tmpfs):
@@ -15,6 +15,7 @@ import random
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -438,6 +439,77 @@ def check_read_only(server, session, token, number, label):
         assert any(item["topic"] == "ro-before" for item in contacts.json()["items"])
     assert session.get(server.url("/api/v1/openapi.json"), timeout=TIMEOUT).status_code == 200
     assert server.is_running()
+
+
+def start_session_with_task(client, server, number: str) -> tuple[int, int, str]:
+    """An assisted session for `number` with one task, as the staff pages make it; returns (session, task, csrf)."""
+    from test_sessions import add_task, start_session, staff_page_csrf
+    sid = start_session(client, server, number)
+    tid = add_task(client, server, sid, "tax-return")
+    return sid, tid, staff_page_csrf(client, server)
+
+
+def post_step(client, server, sid: int, tid: int, csrf: str, description: str, timeout=TIMEOUT):
+    return client.post(server.url(f"/sessions/{sid}/tasks/{tid}/steps"), timeout=timeout, allow_redirects=False,
+                       data={"csrf": csrf, "description": description, "actor": "customer-with-help"})
+
+
+def test_locked_database_answers_503_and_recovers(demo_database, tmp_path):
+    """Another process holds SQLite's write lock (`BEGIN EXCLUSIVE`, kept open): writes wait the busy timeout,
+    then get a clear 503 (problem JSON for the API, the storage page for forms), never a 500; `/healthz`
+    says the database is busy; the server stays up, and writing resumes as soon as the lock is released."""
+    source, token, numbers = demo_database
+    database = copy_database(source, tmp_path)
+    server = launch(database, log_dir=tmp_path / "logs")
+    session = requests.Session()
+    number = numbers[2]
+    try:
+        assert post_contact(session, server, token, number, "lock-before", "vooraf").status_code == 201
+        client = signed_in(server, "anna")
+        client.cookies.set("balie_lang", "en")
+        sid, tid, csrf = start_session_with_task(client, server, number)
+        assert post_step(client, server, sid, tid, csrf, "lock-step-before").status_code == 303
+
+        holder = sqlite3.connect(database, timeout=1, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            started = time.monotonic()
+            held = post_contact(session, server, token, number, "lock-held", "mag niet", timeout=60)
+            waited = time.monotonic() - started
+            figure("locked: API write answered after seconds (busy timeout)", f"{held.status_code} after {waited:.2f}")
+            assert_storage_problem(held, "API write while another process holds the lock")
+            step = post_step(client, server, sid, tid, csrf, "lock-step-held", timeout=60)
+            figure("locked: form write (session step)", step.status_code)
+            assert step.status_code == 503, f"session step under a lock: {step.status_code} {step.text[:300]}"
+            assert step.headers.get("Content-Type", "").startswith("text/html")
+            assert "Storage is unavailable" in step.text and step.headers.get("Retry-After")
+            time.sleep(1.1)  # past the health probe's cached answer
+            started = time.monotonic()
+            health = session.get(server.url("/healthz"), timeout=30)
+            figure("locked: /healthz", f"{health.status_code} {health.text} in {time.monotonic() - started:.2f} s")
+            assert health.status_code == 503 and health.json().get("status") == "database-busy", health.text
+            assert time.monotonic() - started < 3, "/healthz took the whole busy timeout"
+            assert session.get(server.url("/api/v1/openapi.json"), timeout=TIMEOUT).status_code == 200
+            assert server.is_running(), server.stderr_text()[-2000:]
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        released = time.monotonic()
+        after = post_contact(session, server, token, number, "lock-after", "daarna")
+        assert after.status_code == 201, f"writing did not resume after the lock was released: {after.status_code} {after.text[:300]}"
+        assert post_step(client, server, sid, tid, csrf, "lock-step-after").status_code == 303
+        figure("locked: seconds from release to the next 201", round(time.monotonic() - released, 3))
+        time.sleep(1.1)
+        health = session.get(server.url("/healthz"), timeout=TIMEOUT)
+        assert health.status_code == 200 and health.json() == {"status": "ok"}, health.text
+        stored = topics_stored(database, "lock-")
+        assert set(stored) == {"lock-before", "lock-after"}, stored
+        steps = [r[0] for r in db_rows(database, "SELECT description FROM session_step WHERE description LIKE 'lock-step-%' ORDER BY id")]
+        assert steps == ["lock-step-before", "lock-step-after"], steps
+    finally:
+        code = server.stop()
+    assert code == 0, f"exit {code}\n{server.stderr_text()[-2000:]}"
+    check_database(database)
 
 
 # ------------------------------------------------------------------------------------------------
