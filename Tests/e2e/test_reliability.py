@@ -162,80 +162,116 @@ CRASH_ROUNDS = 3
 CRASH_WRITERS = 20
 
 
-def test_kill_9_under_write_load_loses_no_acknowledged_write(demo_database, tmp_path):
-    source, token, numbers = demo_database
-    database = copy_database(source, tmp_path)
-    rng = random.Random(int(os.environ.get("BALIE_RELIABILITY_SEED", str(int(time.time())))))
-    acknowledged: dict[str, tuple[str, str]] = {}   # topic → (number, summary)
-    in_flight: dict[str, tuple[str, str]] = {}      # sent, no 201 seen (unknown outcome)
-    lock = threading.Lock()
+class CrashLedger:
+    """What the writers sent: `acknowledged` got a success answer; `in_flight` was sent and got none (the
+    server died under it: stored whole or not at all). Keys are unique per write; values what it should hold."""
+
+    def __init__(self):
+        self.acknowledged: dict[str, tuple] = {}
+        self.in_flight: dict[str, tuple] = {}
+        self.lock = threading.Lock()
+
+
+def kill_9_rounds(database: Path, log_dir: Path, *, rounds: int, writers: int, rng: random.Random,
+                  prepare, send, success: int, verify, window=(0.4, 2.0)) -> list[tuple[float, int]]:
+    """`rounds` times: start the server on `database`; `writers` threads each write in a loop (`prepare(round,
+    writer, i)` → (key, expected), then `send(server, writer, key, expected)` → status, raising
+    `requests.RequestException` when the server is gone); `kill -9` after a random moment in `window`;
+    restart on the same file and call `verify(server, ledger, round)`; stop cleanly; `balie check` = ok.
+    Every answer before the kill must be `success`. Returns (seconds before the kill, answers) per round."""
+    ledger = CrashLedger()
     per_round = []
-    for round_no in range(CRASH_ROUNDS):
-        server = launch(database, log_dir=tmp_path / "logs")
+    for round_no in range(rounds):
+        server = launch(database, log_dir=log_dir)
         stop = threading.Event()
-        round_acks = []
+        answers: list[str] = []
 
         def writer(w: int):
-            session = requests.Session()
             i = 0
             while not stop.is_set():
-                topic = f"crash-r{round_no}-w{w}-{i}"
-                number = numbers[(w + i) % len(numbers)]
-                summary = f"round {round_no} writer {w} write {i} " + "x" * rng.randint(0, 500) + "."
-                with lock:
-                    in_flight[topic] = (number, summary)
+                key, expected = prepare(round_no, w, i)
+                with ledger.lock:
+                    ledger.in_flight[key] = expected
                 try:
-                    response = post_contact(session, server, token, number, topic, summary)
+                    status = send(server, w, key, expected)
                 except requests.RequestException:
                     return  # the server died under us: outcome unknown, stays in in_flight
-                with lock:
-                    if response.status_code == 201:
-                        acknowledged[topic] = in_flight.pop(topic)
-                        round_acks.append(topic)
+                with ledger.lock:
+                    if status == success:
+                        ledger.acknowledged[key] = ledger.in_flight.pop(key)
+                        answers.append(key)
                     else:
-                        in_flight.pop(topic)
-                        round_acks.append(f"!{response.status_code}")
+                        ledger.in_flight.pop(key)
+                        answers.append(f"!{status}")
                 i += 1
 
-        threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(CRASH_WRITERS)]
+        threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(writers)]
         for t in threads:
             t.start()
-        delay = rng.uniform(0.4, 2.0)
+        delay = rng.uniform(*window)
         time.sleep(delay)
         server.process.kill()  # SIGKILL: no graceful stop, no checkpoint
         server.process.wait(timeout=10)
         stop.set()
         for t in threads:
             t.join(timeout=15)
-        errors = [a for a in round_acks if a.startswith("!")]
-        assert not errors, f"round {round_no}: non-201 answers before the crash: {errors[:10]}"
-        per_round.append((round(delay, 2), len(round_acks)))
+        errors = [a for a in answers if a.startswith("!")]
+        assert not errors, f"round {round_no}: non-{success} answers before the crash: {errors[:10]}"
+        per_round.append((round(delay, 2), len(answers)))
 
         # Restart on the same database: everything acknowledged so far is there, whole.
-        again = launch(database, log_dir=tmp_path / "logs")
+        again = launch(database, log_dir=log_dir)
         try:
             assert requests.get(again.url("/healthz"), timeout=TIMEOUT).status_code == 200
-            stored = topics_stored(database, "crash-")
-            missing = sorted(set(acknowledged) - set(stored))
-            assert not missing, f"round {round_no}: {len(missing)} acknowledged writes lost after kill -9: {missing[:10]}"
-            for topic, (number, summary) in acknowledged.items():
-                assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written: {stored[topic]}"
-            # Unacknowledged writes are all-or-nothing; a retry with the same key stores them exactly once.
-            session = requests.Session()
-            for topic, (number, summary) in list(in_flight.items()):
-                if topic in stored:
-                    assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written"
-                retry = post_contact(session, again, token, number, topic, summary)
-                assert retry.status_code == 201, f"retry of {topic}: {retry.status_code} {retry.text[:300]}"
-                acknowledged[topic] = in_flight.pop(topic)
-            counts = db_rows(database, "SELECT topic, count(*) FROM contact WHERE topic LIKE 'crash-%' GROUP BY topic HAVING count(*) > 1")
-            assert not counts, f"duplicated contacts after retry: {counts[:5]}"
+            verify(again, ledger, round_no)
         finally:
             assert again.stop() == 0, again.stderr_text()[-2000:]
         check_database(database)
-    total = len(acknowledged)
+    return per_round
+
+
+def crash_seed() -> random.Random:
+    seed = int(os.environ.get("BALIE_RELIABILITY_SEED", str(int(time.time()))))
+    figure("crash seed (BALIE_RELIABILITY_SEED)", seed)
+    return random.Random(seed)
+
+
+def test_kill_9_under_write_load_loses_no_acknowledged_write(demo_database, tmp_path):
+    source, token, numbers = demo_database
+    database = copy_database(source, tmp_path)
+    rng = crash_seed()
+    sessions = [requests.Session() for _ in range(CRASH_WRITERS)]
+
+    def prepare(round_no, w, i):
+        summary = f"round {round_no} writer {w} write {i} " + "x" * rng.randint(0, 500) + "."
+        return f"crash-r{round_no}-w{w}-{i}", (numbers[(w + i) % len(numbers)], summary)
+
+    def send(server, w, topic, expected):
+        number, summary = expected
+        return post_contact(sessions[w], server, token, number, topic, summary).status_code
+
+    def verify(again, ledger, round_no):
+        stored = topics_stored(database, "crash-")
+        missing = sorted(set(ledger.acknowledged) - set(stored))
+        assert not missing, f"round {round_no}: {len(missing)} acknowledged writes lost after kill -9: {missing[:10]}"
+        for topic, (number, summary) in ledger.acknowledged.items():
+            assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written: {stored[topic]}"
+        # Unacknowledged writes are all-or-nothing; a retry with the same key stores them exactly once.
+        session = requests.Session()
+        for topic, (number, summary) in list(ledger.in_flight.items()):
+            if topic in stored:
+                assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written"
+            retry = post_contact(session, again, token, number, topic, summary)
+            assert retry.status_code == 201, f"retry of {topic}: {retry.status_code} {retry.text[:300]}"
+            ledger.acknowledged[topic] = ledger.in_flight.pop(topic)
+        counts = db_rows(database, "SELECT topic, count(*) FROM contact WHERE topic LIKE 'crash-%' GROUP BY topic HAVING count(*) > 1")
+        assert not counts, f"duplicated contacts after retry: {counts[:5]}"
+        verify.total = len(ledger.acknowledged)
+
+    per_round = kill_9_rounds(database, tmp_path / "logs", rounds=CRASH_ROUNDS, writers=CRASH_WRITERS, rng=rng,
+                              prepare=prepare, send=send, success=201, verify=verify)
     figure("crash rounds (kill after seconds, writes acknowledged before the kill)", per_round)
-    figure("crash acknowledged writes found after restart", f"{total} of {total}")
+    figure("crash acknowledged writes found after restart", f"{verify.total} of {verify.total}")
 
 
 # ------------------------------------------------------------------------------------------------
