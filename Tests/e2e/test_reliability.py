@@ -514,8 +514,9 @@ def test_locked_database_answers_503_and_recovers(demo_database, tmp_path):
             waited = time.monotonic() - started
             figure("locked: API write answered after seconds (busy timeout)", f"{held.status_code} after {waited:.2f}")
             assert_storage_problem(held, "API write while another process holds the lock")
+            started = time.monotonic()
             step = post_step(client, server, sid, tid, csrf, "lock-step-held", timeout=60)
-            figure("locked: form write (session step)", step.status_code)
+            figure("locked: form write (session step) answered after seconds", f"{step.status_code} after {time.monotonic() - started:.2f}")
             assert step.status_code == 503, f"session step under a lock: {step.status_code} {step.text[:300]}"
             assert step.headers.get("Content-Type", "").startswith("text/html")
             assert "Storage is unavailable" in step.text and step.headers.get("Retry-After")
