@@ -1,5 +1,6 @@
 # Balie: `make run` serves the demo on http://127.0.0.1:8080, `make test` runs every test.
 # Both install what is missing first (Debian packages and Python packages; run as root).
+# `make soak` runs the long reliability battery (see docs/reliability.md).
 
 SWIFT ?= swift
 PYTHON ?= python3
@@ -37,6 +38,21 @@ test: build-tests
 bench: deps
 	$(SWIFT) build -c release
 	bench/http/run.sh
+
+# The long reliability battery (issue #12; docs/reliability.md), about 35 minutes on 2 cores: the crash
+# soak (20 rounds of kill -9) and 10 minutes of mixed traffic against a release build, every fuzz target
+# for FUZZ_SECONDS, then the Swift tests under ThreadSanitizer and AddressSanitizer in build folders of
+# their own (the command-line tests run the unsanitized debug binary, so they are skipped there).
+BALIE_SOAK_SECONDS ?= 600
+FUZZ_SECONDS ?= 120
+SANITIZER_SKIP := --skip CommandLineTests
+
+soak: deps
+	$(SWIFT) build -c release
+	BALIE_BIN=$(CURDIR)/.build/release/balie BALIE_SOAK_SECONDS=$(BALIE_SOAK_SECONDS) $(PYTHON) -m pytest -q -s Tests/soak
+	fuzz/run.sh $(FUZZ_SECONDS)
+	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan $(SANITIZER_SKIP)
+	$(SWIFT) test --sanitize=address --scratch-path .build/asan $(SANITIZER_SKIP)
 
 clean:
 	rm -rf .build test-output

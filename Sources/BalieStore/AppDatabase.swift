@@ -72,6 +72,24 @@ public final class AppDatabase: Sendable {
         _ = try writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    /// How long the write probe waits for the write lock.
+    public static let writeProbeTimeoutSeconds: TimeInterval = 1
+
+    /// Proves that a write could start now: on a connection of its own (so it does not queue behind the
+    /// server's writes), with a short busy timeout, takes SQLite's write lock (`BEGIN IMMEDIATE`) and
+    /// gives it back at once. Writes nothing. Throws the database's error when the lock cannot be had,
+    /// for example `SQLITE_BUSY` while another process holds it (`StorageProblem.busy`).
+    public func probeWrite(timeout: TimeInterval = writeProbeTimeoutSeconds) throws {
+        guard path != ":memory:" else { return try ping() }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(timeout)
+        let probe = try DatabaseQueue(path: path, configuration: configuration)
+        try probe.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try db.execute(sql: "ROLLBACK")
+        }
+    }
+
     /// A secret that lives in the database, created on first use (for example the key that CSRF
     /// tokens are derived from, so that open forms survive a restart).
     public func secret(named name: String) throws -> [UInt8] {

@@ -1,6 +1,7 @@
 import BalieCore
 import BalieStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite struct AppDatabaseTests {
@@ -59,5 +60,24 @@ import Testing
             try await group.waitForAll()
         }
         #expect(try database.recentStaffCalls(limit: 1000).count == 200)
+    }
+
+    @Test func writeProbeSeesALockHeldByAnotherConnection() throws {
+        let path = temporaryPath()
+        let database = try AppDatabase(path: path)
+        try database.probeWrite()
+        // Another connection (as another process would) takes the write lock and keeps it.
+        var holding = Configuration()
+        holding.allowsUnsafeTransactions = true
+        let other = try DatabaseQueue(path: path, configuration: holding)
+        try other.writeWithoutTransaction { db in try db.execute(sql: "BEGIN EXCLUSIVE") }
+        let started = Date()
+        let error = #expect(throws: (any Error).self) { try database.probeWrite(timeout: 0.2) }
+        #expect(error.flatMap(StorageProblem.of) == .busy)
+        #expect(Date().timeIntervalSince(started) < 2, "the probe waited longer than its own timeout")
+        try database.ping()  // reads go on in WAL mode
+        try other.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
+        try database.probeWrite()
+        #expect(try database.integrityCheck() == ["ok"])
     }
 }

@@ -1,4 +1,5 @@
 import BalieHTTP
+import Foundation
 import Testing
 @testable import BalieWeb
 
@@ -80,6 +81,14 @@ import Testing
         #expect(wrongMethod.status == .methodNotAllowed)
         #expect(wrongMethod.headers["Allow"] == "GET, HEAD")
         #expect(try browser.get("/kiosk/topics/<b>").status == .notFound)
+    }
+
+    @Test func healthzProbesAFileDatabase() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("balie-\(UUID().uuidString).sqlite").path
+        let health = try TestBrowser(try makeTestApp(databasePath: path)).get("/healthz")
+        #expect(health.status == .ok)
+        #expect(health.text == #"{"status":"ok"}"#)
+        #expect(HealthProbe.status(after: CancellationError()) == "database-unavailable")
     }
 
     @Test func everyGetRouteRendersInEveryLanguage() throws {

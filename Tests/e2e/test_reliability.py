@@ -1,4 +1,4 @@
-"""Reliability battery (issue #12), fast versions: crashes, a full disk, a read-only database, slow and
+"""Reliability battery (issue #12), fast versions: crashes, a full disk, a read-only or locked database, slow and
 many clients, hostile input. Everything runs against the real `balie serve` over real HTTP.
 
 Run from the repository root (as root: the disk tests mount tmpfs):
@@ -15,6 +15,7 @@ import random
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -161,80 +162,116 @@ CRASH_ROUNDS = 3
 CRASH_WRITERS = 20
 
 
-def test_kill_9_under_write_load_loses_no_acknowledged_write(demo_database, tmp_path):
-    source, token, numbers = demo_database
-    database = copy_database(source, tmp_path)
-    rng = random.Random(int(os.environ.get("BALIE_RELIABILITY_SEED", str(int(time.time())))))
-    acknowledged: dict[str, tuple[str, str]] = {}   # topic → (number, summary)
-    in_flight: dict[str, tuple[str, str]] = {}      # sent, no 201 seen (unknown outcome)
-    lock = threading.Lock()
+class CrashLedger:
+    """What the writers sent: `acknowledged` got a success answer; `in_flight` was sent and got none (the
+    server died under it: stored whole or not at all). Keys are unique per write; values what it should hold."""
+
+    def __init__(self):
+        self.acknowledged: dict[str, tuple] = {}
+        self.in_flight: dict[str, tuple] = {}
+        self.lock = threading.Lock()
+
+
+def kill_9_rounds(database: Path, log_dir: Path, *, rounds: int, writers: int, rng: random.Random,
+                  prepare, send, success: int, verify, window=(0.4, 2.0)) -> list[tuple[float, int]]:
+    """`rounds` times: start the server on `database`; `writers` threads each write in a loop (`prepare(round,
+    writer, i)` → (key, expected), then `send(server, writer, key, expected)` → status, raising
+    `requests.RequestException` when the server is gone); `kill -9` after a random moment in `window`;
+    restart on the same file and call `verify(server, ledger, round)`; stop cleanly; `balie check` = ok.
+    Every answer before the kill must be `success`. Returns (seconds before the kill, answers) per round."""
+    ledger = CrashLedger()
     per_round = []
-    for round_no in range(CRASH_ROUNDS):
-        server = launch(database, log_dir=tmp_path / "logs")
+    for round_no in range(rounds):
+        server = launch(database, log_dir=log_dir)
         stop = threading.Event()
-        round_acks = []
+        answers: list[str] = []
 
         def writer(w: int):
-            session = requests.Session()
             i = 0
             while not stop.is_set():
-                topic = f"crash-r{round_no}-w{w}-{i}"
-                number = numbers[(w + i) % len(numbers)]
-                summary = f"round {round_no} writer {w} write {i} " + "x" * rng.randint(0, 500) + "."
-                with lock:
-                    in_flight[topic] = (number, summary)
+                key, expected = prepare(round_no, w, i)
+                with ledger.lock:
+                    ledger.in_flight[key] = expected
                 try:
-                    response = post_contact(session, server, token, number, topic, summary)
+                    status = send(server, w, key, expected)
                 except requests.RequestException:
                     return  # the server died under us: outcome unknown, stays in in_flight
-                with lock:
-                    if response.status_code == 201:
-                        acknowledged[topic] = in_flight.pop(topic)
-                        round_acks.append(topic)
+                with ledger.lock:
+                    if status == success:
+                        ledger.acknowledged[key] = ledger.in_flight.pop(key)
+                        answers.append(key)
                     else:
-                        in_flight.pop(topic)
-                        round_acks.append(f"!{response.status_code}")
+                        ledger.in_flight.pop(key)
+                        answers.append(f"!{status}")
                 i += 1
 
-        threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(CRASH_WRITERS)]
+        threads = [threading.Thread(target=writer, args=(w,), daemon=True) for w in range(writers)]
         for t in threads:
             t.start()
-        delay = rng.uniform(0.4, 2.0)
+        delay = rng.uniform(*window)
         time.sleep(delay)
         server.process.kill()  # SIGKILL: no graceful stop, no checkpoint
         server.process.wait(timeout=10)
         stop.set()
         for t in threads:
             t.join(timeout=15)
-        errors = [a for a in round_acks if a.startswith("!")]
-        assert not errors, f"round {round_no}: non-201 answers before the crash: {errors[:10]}"
-        per_round.append((round(delay, 2), len(round_acks)))
+        errors = [a for a in answers if a.startswith("!")]
+        assert not errors, f"round {round_no}: non-{success} answers before the crash: {errors[:10]}"
+        per_round.append((round(delay, 2), len(answers)))
 
         # Restart on the same database: everything acknowledged so far is there, whole.
-        again = launch(database, log_dir=tmp_path / "logs")
+        again = launch(database, log_dir=log_dir)
         try:
             assert requests.get(again.url("/healthz"), timeout=TIMEOUT).status_code == 200
-            stored = topics_stored(database, "crash-")
-            missing = sorted(set(acknowledged) - set(stored))
-            assert not missing, f"round {round_no}: {len(missing)} acknowledged writes lost after kill -9: {missing[:10]}"
-            for topic, (number, summary) in acknowledged.items():
-                assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written: {stored[topic]}"
-            # Unacknowledged writes are all-or-nothing; a retry with the same key stores them exactly once.
-            session = requests.Session()
-            for topic, (number, summary) in list(in_flight.items()):
-                if topic in stored:
-                    assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written"
-                retry = post_contact(session, again, token, number, topic, summary)
-                assert retry.status_code == 201, f"retry of {topic}: {retry.status_code} {retry.text[:300]}"
-                acknowledged[topic] = in_flight.pop(topic)
-            counts = db_rows(database, "SELECT topic, count(*) FROM contact WHERE topic LIKE 'crash-%' GROUP BY topic HAVING count(*) > 1")
-            assert not counts, f"duplicated contacts after retry: {counts[:5]}"
+            verify(again, ledger, round_no)
         finally:
             assert again.stop() == 0, again.stderr_text()[-2000:]
         check_database(database)
-    total = len(acknowledged)
+    return per_round
+
+
+def crash_seed() -> random.Random:
+    seed = int(os.environ.get("BALIE_RELIABILITY_SEED", str(int(time.time()))))
+    figure("crash seed (BALIE_RELIABILITY_SEED)", seed)
+    return random.Random(seed)
+
+
+def test_kill_9_under_write_load_loses_no_acknowledged_write(demo_database, tmp_path):
+    source, token, numbers = demo_database
+    database = copy_database(source, tmp_path)
+    rng = crash_seed()
+    sessions = [requests.Session() for _ in range(CRASH_WRITERS)]
+
+    def prepare(round_no, w, i):
+        summary = f"round {round_no} writer {w} write {i} " + "x" * rng.randint(0, 500) + "."
+        return f"crash-r{round_no}-w{w}-{i}", (numbers[(w + i) % len(numbers)], summary)
+
+    def send(server, w, topic, expected):
+        number, summary = expected
+        return post_contact(sessions[w], server, token, number, topic, summary).status_code
+
+    def verify(again, ledger, round_no):
+        stored = topics_stored(database, "crash-")
+        missing = sorted(set(ledger.acknowledged) - set(stored))
+        assert not missing, f"round {round_no}: {len(missing)} acknowledged writes lost after kill -9: {missing[:10]}"
+        for topic, (number, summary) in ledger.acknowledged.items():
+            assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written: {stored[topic]}"
+        # Unacknowledged writes are all-or-nothing; a retry with the same key stores them exactly once.
+        session = requests.Session()
+        for topic, (number, summary) in list(ledger.in_flight.items()):
+            if topic in stored:
+                assert stored[topic] == (summary, "ok", "phone", "reliability", number), f"{topic} half-written"
+            retry = post_contact(session, again, token, number, topic, summary)
+            assert retry.status_code == 201, f"retry of {topic}: {retry.status_code} {retry.text[:300]}"
+            ledger.acknowledged[topic] = ledger.in_flight.pop(topic)
+        counts = db_rows(database, "SELECT topic, count(*) FROM contact WHERE topic LIKE 'crash-%' GROUP BY topic HAVING count(*) > 1")
+        assert not counts, f"duplicated contacts after retry: {counts[:5]}"
+        verify.total = len(ledger.acknowledged)
+
+    per_round = kill_9_rounds(database, tmp_path / "logs", rounds=CRASH_ROUNDS, writers=CRASH_WRITERS, rng=rng,
+                              prepare=prepare, send=send, success=201, verify=verify)
     figure("crash rounds (kill after seconds, writes acknowledged before the kill)", per_round)
-    figure("crash acknowledged writes found after restart", f"{total} of {total}")
+    figure("crash acknowledged writes found after restart", f"{verify.total} of {verify.total}")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -438,6 +475,78 @@ def check_read_only(server, session, token, number, label):
         assert any(item["topic"] == "ro-before" for item in contacts.json()["items"])
     assert session.get(server.url("/api/v1/openapi.json"), timeout=TIMEOUT).status_code == 200
     assert server.is_running()
+
+
+def start_session_with_task(client, server, number: str) -> tuple[int, int, str]:
+    """An assisted session for `number` with one task, as the staff pages make it; returns (session, task, csrf)."""
+    from test_sessions import add_task, start_session, staff_page_csrf
+    sid = start_session(client, server, number)
+    tid = add_task(client, server, sid, "tax-return")
+    return sid, tid, staff_page_csrf(client, server)
+
+
+def post_step(client, server, sid: int, tid: int, csrf: str, description: str, timeout=TIMEOUT):
+    return client.post(server.url(f"/sessions/{sid}/tasks/{tid}/steps"), timeout=timeout, allow_redirects=False,
+                       data={"csrf": csrf, "description": description, "actor": "customer-with-help"})
+
+
+def test_locked_database_answers_503_and_recovers(demo_database, tmp_path):
+    """Another process holds SQLite's write lock (`BEGIN EXCLUSIVE`, kept open): writes wait the busy timeout,
+    then get a clear 503 (problem JSON for the API, the storage page for forms), never a 500; `/healthz`
+    says the database is busy; the server stays up, and writing resumes as soon as the lock is released."""
+    source, token, numbers = demo_database
+    database = copy_database(source, tmp_path)
+    server = launch(database, log_dir=tmp_path / "logs")
+    session = requests.Session()
+    number = numbers[2]
+    try:
+        assert post_contact(session, server, token, number, "lock-before", "vooraf").status_code == 201
+        client = signed_in(server, "anna")
+        client.cookies.set("balie_lang", "en")
+        sid, tid, csrf = start_session_with_task(client, server, number)
+        assert post_step(client, server, sid, tid, csrf, "lock-step-before").status_code == 303
+
+        holder = sqlite3.connect(database, timeout=1, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            started = time.monotonic()
+            held = post_contact(session, server, token, number, "lock-held", "mag niet", timeout=60)
+            waited = time.monotonic() - started
+            figure("locked: API write answered after seconds (busy timeout)", f"{held.status_code} after {waited:.2f}")
+            assert_storage_problem(held, "API write while another process holds the lock")
+            started = time.monotonic()
+            step = post_step(client, server, sid, tid, csrf, "lock-step-held", timeout=60)
+            figure("locked: form write (session step) answered after seconds", f"{step.status_code} after {time.monotonic() - started:.2f}")
+            assert step.status_code == 503, f"session step under a lock: {step.status_code} {step.text[:300]}"
+            assert step.headers.get("Content-Type", "").startswith("text/html")
+            assert "Storage is unavailable" in step.text and step.headers.get("Retry-After")
+            time.sleep(1.1)  # past the health probe's cached answer
+            started = time.monotonic()
+            health = session.get(server.url("/healthz"), timeout=30)
+            figure("locked: /healthz", f"{health.status_code} {health.text} in {time.monotonic() - started:.2f} s")
+            assert health.status_code == 503 and health.json().get("status") == "database-busy", health.text
+            assert time.monotonic() - started < 3, "/healthz took the whole busy timeout"
+            assert session.get(server.url("/api/v1/openapi.json"), timeout=TIMEOUT).status_code == 200
+            assert server.is_running(), server.stderr_text()[-2000:]
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        released = time.monotonic()
+        after = post_contact(session, server, token, number, "lock-after", "daarna")
+        assert after.status_code == 201, f"writing did not resume after the lock was released: {after.status_code} {after.text[:300]}"
+        assert post_step(client, server, sid, tid, csrf, "lock-step-after").status_code == 303
+        figure("locked: seconds from release to the next 201", round(time.monotonic() - released, 3))
+        time.sleep(1.1)
+        health = session.get(server.url("/healthz"), timeout=TIMEOUT)
+        assert health.status_code == 200 and health.json() == {"status": "ok"}, health.text
+        stored = topics_stored(database, "lock-")
+        assert set(stored) == {"lock-before", "lock-after"}, stored
+        steps = [r[0] for r in db_rows(database, "SELECT description FROM session_step WHERE description LIKE 'lock-step-%' ORDER BY id")]
+        assert steps == ["lock-step-before", "lock-step-after"], steps
+    finally:
+        code = server.stop()
+    assert code == 0, f"exit {code}\n{server.stderr_text()[-2000:]}"
+    check_database(database)
 
 
 # ------------------------------------------------------------------------------------------------

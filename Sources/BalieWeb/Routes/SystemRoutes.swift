@@ -5,9 +5,10 @@ extension WebApp {
 
     func registerSystemRoutes() {
         get("/healthz") { [health] _ in
-            health.isHealthy()
+            let status = health.currentStatus()
+            return status == HealthProbe.ok
                 ? Response(contentType: "application/json", bytes: Self.healthyBody)
-                : .json(["status": "database-unavailable"], status: .serviceUnavailable)
+                : .json(["status": status], status: .serviceUnavailable)
         }
 
         // Where a page lands when a staff session has timed out. The page's script may come here a

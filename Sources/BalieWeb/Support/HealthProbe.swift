@@ -1,25 +1,40 @@
 import BalieStore
 import Foundation
 
-/// Whether the database answers, asked at most once per `interval`: load balancers and monitors may
-/// poll `/healthz` very often, and each real check is a database read.
+/// Whether the database answers and a write could start, asked at most once per `interval`: load
+/// balancers and monitors may poll `/healthz` very often, and each real check is a read and a write probe
+/// (the write lock taken and given back, nothing written), on a connection of its own with a 1 s timeout.
 final class HealthProbe: @unchecked Sendable {
     static let interval: TimeInterval = 1
+    static let ok = "ok"
 
     private let database: AppDatabase
     private let lock = NSLock()
     private var checkedAt = Date.distantPast
-    private var healthy = false
+    private var status = "database-unavailable"
 
     init(database: AppDatabase) { self.database = database }
 
-    func isHealthy(now: Date = Date()) -> Bool {
+    /// "ok", or what is wrong: "database-busy" (another process holds the write lock), "database-read-only",
+    /// "database-io-error", or "database-unavailable".
+    func currentStatus(now: Date = Date()) -> String {
         lock.lock()
         defer { lock.unlock() }
         if now.timeIntervalSince(checkedAt) >= Self.interval {
-            healthy = (try? database.ping()) != nil
+            do {
+                try database.ping()
+                try database.probeWrite()
+                status = Self.ok
+            } catch {
+                status = Self.status(after: error)
+            }
             checkedAt = now
         }
-        return healthy
+        return status
+    }
+
+    /// The status that names a failed check's error.
+    static func status(after error: any Error) -> String {
+        StorageProblem.of(error).map { "database-\($0.rawValue)" } ?? "database-unavailable"
     }
 }
