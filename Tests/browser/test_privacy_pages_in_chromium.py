@@ -2,7 +2,7 @@
 erasure steps with their error states and the done page, and the audit viewer, in nl, ar and en (axe, large
 type, large targets, reflow at 320 px, weight); the whole of each flow without JavaScript; screenshots.
 
-Run from the repository root:  python3 -m pytest Tests/browser/test_privacy_pages.py -q
+Run from the repository root:  python3 -m pytest Tests/browser/test_privacy_pages_in_chromium.py -q
 Screenshots land in test-output/screenshots/ (privacy-*.png).
 """
 
