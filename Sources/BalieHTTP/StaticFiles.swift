@@ -12,9 +12,26 @@ public final class StaticFiles: Sendable {
         public let contentType: String
         public let etag: String
         public let fingerprintedPath: String
-        /// The 200 answers, built once: under the plain name and under the fingerprinted one.
-        let plain: PreparedResponse
-        let fingerprinted: PreparedResponse
+        /// The 200 answers, built once: under the plain name and under the fingerprinted one, each as is
+        /// and, for text formats that shrink, gzipped for clients that accept it.
+        let plain: Variants
+        let fingerprinted: Variants
+    }
+
+    struct Variants: Sendable {
+        let identity: PreparedResponse
+        let gzip: PreparedResponse?
+
+        func choose(for request: Request) -> PreparedResponse {
+            guard let gzip, Gzip.isAccepted(by: request.headers["Accept-Encoding"]) else { return identity }
+            return gzip
+        }
+    }
+
+    /// Formats worth compressing (images and fonts are compressed already).
+    static func isCompressible(_ contentType: String) -> Bool {
+        contentType.hasPrefix("text/") || contentType.hasPrefix("image/svg+xml") || contentType.hasPrefix("application/json")
+            || contentType.hasPrefix("application/manifest+json")
     }
 
     /// Cache lifetime for fingerprinted names: one year, never revalidated.
@@ -52,12 +69,21 @@ public final class StaticFiles: Sendable {
             let fingerprinted = Self.fingerprintedName(relative, hash: String(short))
             let contentType = Self.contentType(forExtension: (relative as NSString).pathExtension)
             let etag = "\"\(String(hash, radix: 16))\""
-            func prepared(_ cacheControl: String) -> PreparedResponse {
+            // Compressed once here, kept only when it saves something.
+            let gzipped = Self.isCompressible(contentType) ? Gzip.compress(bytes).flatMap { $0.count < bytes.count ? $0 : nil } : nil
+            func prepared(_ cacheControl: String) -> Variants {
                 var headers = commonHeaders
                 headers["ETag"] = etag
                 headers["Cache-Control"] = cacheControl
                 headers["Content-Type"] = contentType
-                return PreparedResponse(status: .ok, headers: headers, bytes: bytes)
+                guard let gzipped else { return Variants(identity: PreparedResponse(status: .ok, headers: headers, bytes: bytes), gzip: nil) }
+                // Caches must keep the two apart; each has its own validator.
+                headers["Vary"] = "Accept-Encoding"
+                var compressed = headers
+                compressed["Content-Encoding"] = "gzip"
+                compressed["ETag"] = String(etag.dropLast()) + "-gzip\""
+                return Variants(identity: PreparedResponse(status: .ok, headers: headers, bytes: bytes),
+                                gzip: PreparedResponse(status: .ok, headers: compressed, bytes: gzipped))
             }
             let asset = Asset(
                 bytes: bytes, contentType: contentType, etag: etag, fingerprintedPath: "\(urlPrefix)/\(fingerprinted)",
@@ -82,15 +108,16 @@ public final class StaticFiles: Sendable {
     public func respond(to request: Request, relativePath: String) -> Response {
         let prepared: PreparedResponse
         if let found = byFingerprint[relativePath] {
-            prepared = found.fingerprinted
+            prepared = found.fingerprinted.choose(for: request)
         } else if let found = byPath[relativePath] {
-            prepared = found.plain
+            prepared = found.plain.choose(for: request)
         } else {
             return Response(status: .notFound, contentType: "text/plain; charset=utf-8", bytes: Array("Not found".utf8))
         }
         if let tags = request.headers["If-None-Match"], Self.matches(tags, prepared.headers["ETag"] ?? "") {
             var headers = prepared.headers
             headers["Content-Type"] = nil
+            headers["Content-Encoding"] = nil
             return Response(status: .notModified, headers: headers)
         }
         return prepared.response

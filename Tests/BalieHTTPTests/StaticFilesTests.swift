@@ -47,6 +47,38 @@ import Testing
         #expect(get(files, path).status == .notFound)
     }
 
+    @Test func textIsGzippedForClientsThatAcceptIt() throws {
+        let root = try makeFolder()
+        let text = String(repeating: ".tile { color: #0b3d91; padding: 1rem; }\n", count: 200)
+        try text.write(toFile: root + "/big.css", atomically: true, encoding: .utf8)
+        let files = try StaticFiles(directory: root)
+        let plain = get(files, "big.css")
+        #expect(plain.headers["Content-Encoding"] == nil && plain.bodyBytes == Array(text.utf8))
+        #expect(plain.headers["Vary"] == "Accept-Encoding")
+        let zipped = get(files, "big.css", headers: [("Accept-Encoding", "br, gzip;q=0.8")])
+        #expect(zipped.headers["Content-Encoding"] == "gzip" && zipped.headers["Vary"] == "Accept-Encoding")
+        #expect(zipped.bodyBytes.count < plain.bodyBytes.count / 10)
+        #expect(Gzip.decompress(zipped.bodyBytes) == Array(text.utf8))
+        // Each form has its own validator, and a 304 for the gzipped one names no encoding.
+        let etag = try #require(zipped.headers["ETag"])
+        #expect(etag != plain.headers["ETag"])
+        let notModified = get(files, "big.css", headers: [("Accept-Encoding", "gzip"), ("If-None-Match", etag)])
+        #expect(notModified.status == .notModified && notModified.headers["Content-Encoding"] == nil)
+        #expect(get(files, "big.css", headers: [("Accept-Encoding", "gzip;q=0, identity")]).headers["Content-Encoding"] == nil)
+        // Too small to gain: served as is, without Vary.
+        #expect(get(files, "app.css", headers: [("Accept-Encoding", "gzip")]).headers["Content-Encoding"] == nil)
+    }
+
+    @Test func acceptEncodingIsReadAsTheStandardSays() {
+        #expect(Gzip.isAccepted(by: "gzip, deflate, br"))
+        #expect(Gzip.isAccepted(by: "*"))
+        #expect(Gzip.isAccepted(by: "GZIP;q=0.5"))
+        #expect(!Gzip.isAccepted(by: "gzip;q=0"))
+        #expect(!Gzip.isAccepted(by: "br, identity"))
+        #expect(!Gzip.isAccepted(by: nil))
+        #expect(Gzip.decompress(Array("not gzip".utf8)) == nil)
+    }
+
     @Test func fingerprintKeepsTheExtension() {
         #expect(StaticFiles.fingerprintedName("css/app.css", hash: "ab12") == "css/app.ab12.css")
         #expect(StaticFiles.fingerprintedName("LICENSE", hash: "ab12") == "LICENSE.ab12")

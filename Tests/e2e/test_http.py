@@ -798,3 +798,19 @@ def test_metrics_parse_with_a_prometheus_parser_and_move_with_requests(start_ser
     final = scrape()
     assert value(final, "balie_db_commit_seconds", "balie_db_commit_seconds_count") > commits
     assert value(final, "balie_queue_waiting", "balie_queue_waiting") == 1
+
+
+def test_static_text_is_gzipped_when_the_client_accepts_it(start_server):
+    import gzip as _gzip
+
+    server = start_server()
+    page = requests.get(server.url("/"), timeout=10).text
+    import re as _re
+    css = _re.search(r'href="(/static/css/balie\.[0-9a-f]+\.css)"', page).group(1)
+    plain = requests.get(server.url(css), headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers and plain.headers["Vary"] == "Accept-Encoding"
+    raw = requests.get(server.url(css), headers={"Accept-Encoding": "gzip"}, timeout=10, stream=True)
+    body = raw.raw.read(decode_content=False)
+    assert raw.headers["Content-Encoding"] == "gzip" and raw.headers["Content-Length"] == str(len(body))
+    assert _gzip.decompress(body) == plain.content and len(body) < len(plain.content) / 3
+    assert raw.headers["Cache-Control"] == "public, max-age=31536000, immutable"
