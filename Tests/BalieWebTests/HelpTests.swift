@@ -134,24 +134,34 @@ import Testing
         #expect(try post(visitor, "/kiosk/help", []).status == .tooManyRequests)
     }
 
-    @Test func streamsPerUserAreCapped() throws {
+    @Test func aFifthStreamOfOneUserReplacesTheOldest() throws {
         let channels = HelpChannels()
         var streams: [ResponseStream] = []
-        for _ in 0..<HelpChannels.maxStreamsPerUser {
+        for _ in 0..<HelpChannels.maxStreamsPerUser + 1 {
             guard case .stream(let stream) = channels.subscribe(requestID: 7, user: "staff:1", lastEventID: nil) else {
-                Issue.record("refused too early")
+                Issue.record("a stream was refused")
                 return
             }
             streams.append(stream)
         }
-        guard case .tooManyForUser = channels.subscribe(requestID: nil, user: "staff:1", lastEventID: nil) else {
-            Issue.record("a fifth stream for one user was accepted")
-            return
-        }
+        // The oldest (a page the browser may well have left) is ended; the others stay.
+        #expect(streams[0].isClosed && streams.dropFirst().allSatisfy { !$0.isClosed })
+        #expect(channels.streamCount == HelpChannels.maxStreamsPerUser)
         guard case .stream = channels.subscribe(requestID: 7, user: "staff:2", lastEventID: nil) else {
             Issue.record("another user was refused")
             return
         }
         #expect(channels.streamCount == HelpChannels.maxStreamsPerUser + 1)
+    }
+
+    @Test func aPageStartsItsStreamFromTheNewestEventWhenItWasRendered() throws {
+        let channels = HelpChannels()
+        let since = channels.lastEventID(requestID: 3)
+        channels.publish(requestID: 3, name: "state", data: "{\"status\":\"accepted\"}")
+        guard case .stream(let stream) = channels.subscribe(requestID: 3, user: "visit:x", lastEventID: since) else {
+            Issue.record("refused")
+            return
+        }
+        #expect(!stream.isClosed && channels.lastEventID(requestID: 3) == since + 1)
     }
 }

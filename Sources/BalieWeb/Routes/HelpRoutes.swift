@@ -226,11 +226,13 @@ extension WebApp {
     }
 
     private func helpStream(_ request: PageRequest, requestID: Int64?) -> Response {
-        let lastID = request.http.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        // A reconnecting EventSource sends Last-Event-ID; on the first connection the page's `since` (the newest
+        // event when it was rendered) stands in, so a change between rendering and connecting still arrives.
+        let lastID = (request.http.headers["Last-Event-ID"] ?? request.http.query["since"])
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let user = request.signedIn.map { "staff:\($0.staffID)" } ?? "visit:\(request.visit.id)"
         switch helpChannels.subscribe(requestID: requestID, user: user, lastEventID: lastID) {
         case .stream(let stream): return .eventStream(stream)
-        case .tooManyForUser: return Response(status: .tooManyRequests, headers: HTTPHeaders([("Retry-After", "30")]))
         case .full: return Response(status: .serviceUnavailable, headers: HTTPHeaders([("Retry-After", "30")]))
         }
     }
@@ -282,7 +284,10 @@ extension WebApp {
 
     // MARK: - Pages
 
-    private func kioskHelpPage(_ request: PageRequest, _ help: HelpRequest) throws -> Response {
+    private func kioskHelpPage(_ request: PageRequest, _ loaded: HelpRequest) throws -> Response {
+        // The stream starts from the newest event before the state is read, so no change falls in between.
+        let since = helpChannels.lastEventID(requestID: loaded.id!)
+        let help = try database.helpRequest(id: loaded.id!) ?? loaded
         // The screen is the customer's: their language, and nothing of the staff bar.
         var turned = request
         if let language = localization.language(help.language) { turned.visit.language = language }
@@ -293,20 +298,33 @@ extension WebApp {
         var context = helpStateContext(help)
         context.merge([
             "help": ["topic": help.topic, "helper_name": helperName, "consent_action": "\(base)/consent", "end_action": "\(base)/end",
-                     "events_url": "\(base)/events"] as [String: Any],
+                     "events_url": "\(base)/events?since=\(since)"] as [String: Any],
             "consent_question": localization.text("help.consent_question", language, ["name": helperName]),
             "consent_explained": localization.text("help.consent_explained", language, ["name": helperName]),
             "has_messages": !messages.isEmpty,
             "messages": messages.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
             "back_href": help.sessionID.map { "/sessions/\($0)" } ?? "/",
             "refresh_seconds": Self.helpRefreshSeconds,
+            "refresh_url": selfRefreshURL(request, base: base),
             "staff_bar": ["name": ""], "staff_signed_in": false,
         ]) { $1 }
         return try page("pages/help_kiosk", turned, title: localization.text("help.kiosk_title", language), context)
     }
 
+    /// Without JavaScript the kiosk's help page refreshes itself. In customer mode it counts the seconds
+    /// nobody touched it (`waited`) and, once that reaches the idle time, goes to "Are you still there?" like
+    /// every other customer page, so an abandoned kiosk still resets (which ends the help).
+    private func selfRefreshURL(_ request: PageRequest, base: String) -> String {
+        guard request.signedIn == nil else { return base }
+        let waited = min(max(Int(request.http.query["waited"] ?? "") ?? 0, 0), configuration.idleSeconds)
+        let next = waited + Self.helpRefreshSeconds
+        guard next < configuration.idleSeconds else { return "/kiosk/still-there?return=" + Self.queryEscaped(base) }
+        return "\(base)?waited=\(next)"
+    }
+
     private func remoteHomePage(_ request: PageRequest) throws -> Response {
         let language = request.language
+        let since = helpChannels.lastEventID(requestID: nil)
         let now = Date()
         let open = try database.openHelpRequests().map { help -> [String: Any] in
             let minutes = max(0, Int(now.timeIntervalSince(help.createdAt) / 60))
@@ -321,11 +339,13 @@ extension WebApp {
         return try page("pages/remote_home", request, title: localization.text("remote.title", language), [
             "has_open": !open.isEmpty, "open_requests": open, "has_mine": !mine.isEmpty, "my_requests": mine,
             "was_taken": request.http.query["taken"] == "1",
-            "events_url": "/remote/events", "refresh_seconds": Self.helpRefreshSeconds * 2,
+            "events_url": "/remote/events?since=\(since)", "refresh_seconds": Self.helpRefreshSeconds * 2,
         ])
     }
 
-    private func remoteRequestPage(_ request: PageRequest, _ help: HelpRequest, error: (field: String, text: String)? = nil) throws -> Response {
+    private func remoteRequestPage(_ request: PageRequest, _ loaded: HelpRequest, error: (field: String, text: String)? = nil) throws -> Response {
+        let since = helpChannels.lastEventID(requestID: loaded.id!)
+        let help = try database.helpRequest(id: loaded.id!) ?? loaded
         let language = request.language
         let signedIn = request.signedIn!
         let base = "/remote/requests/\(help.id!)"
@@ -345,7 +365,8 @@ extension WebApp {
         context.merge([
             "help": ["id": help.id!, "kiosk": help.kiosk, "branch": help.branch, "topic": help.topic,
                      "message_action": "\(base)/messages", "step_action": "\(base)/steps", "note_action": "\(base)/notes",
-                     "end_action": "\(base)/end", "events_url": "\(base)/events"] as [String: Any],
+                     "end_action": "\(base)/end",
+                     "events_url": "\(base)/events?since=\(since)"] as [String: Any],
             "has_sent": !sent.isEmpty, "sent": sent.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
             "message_max": HelpRules.maxMessageLength,
             "has_errors": error != nil,
@@ -359,7 +380,7 @@ extension WebApp {
     private func helpStateContext(_ help: HelpRequest) -> [String: Any] {
         [
             "is_open": help.status == .open, "is_accepted": help.status == .accepted, "is_active": help.status == .active,
-            "is_declined": help.status == .declined, "is_ended": help.status == .ended || help.status == .cancelled,
+            "is_declined": help.status == .declined, "is_ended": help.status == .ended, "is_cancelled": help.status == .cancelled,
             "is_live": help.status.isLive,
         ]
     }

@@ -43,6 +43,14 @@ final class EventBroadcaster: @unchecked Sendable {
 
     deinit { timer?.cancel() }
 
+    /// The id of the newest event (or just below the first one to come): a page rendered now passes it to
+    /// its stream, so that nothing published in between is missed.
+    var lastEventID: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return nextID - 1
+    }
+
     var listenerCount: Int {
         lock.lock()
         defer { lock.unlock() }

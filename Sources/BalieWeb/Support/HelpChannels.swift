@@ -6,7 +6,9 @@ import Foundation
 /// member of staff or kiosk visit may hold only a few streams at once, and one timer sends the
 /// heartbeats of all of them.
 final class HelpChannels: @unchecked Sendable {
-    /// Streams one user (a member of staff, or one kiosk visit) may keep open at once, over all topics.
+    /// Streams one user (a member of staff, or one kiosk visit) may keep open at once, over all topics. A
+    /// further one replaces the user's oldest: a page the browser left holds its (suspended) connection until
+    /// the next write, so refusing new ones would lock out someone who simply moves between pages.
     static let maxStreamsPerUser = 4
     /// Streams on one help request (kiosk, colleague, a few tabs).
     static let maxStreamsPerRequest = 8
@@ -16,7 +18,8 @@ final class HelpChannels: @unchecked Sendable {
     let openRequests = EventBroadcaster(maxListeners: 500, ownHeartbeat: false)
     private let lock = NSLock()
     private var requests: [Int64: EventBroadcaster] = [:]
-    private var streamsPerUser: [String: Int] = [:]
+    /// Each user's open streams, oldest first.
+    private var streamsPerUser: [String: [ResponseStream]] = [:]
     private let timer: DispatchSourceTimer
 
     init() {
@@ -30,8 +33,6 @@ final class HelpChannels: @unchecked Sendable {
 
     enum Subscription {
         case stream(ResponseStream)
-        /// This user already has `maxStreamsPerUser` open.
-        case tooManyForUser
         /// The topic is full.
         case full
     }
@@ -40,19 +41,30 @@ final class HelpChannels: @unchecked Sendable {
     /// after `lastEventID`.
     func subscribe(requestID: Int64?, user: String, lastEventID: Int?) -> Subscription {
         lock.lock()
-        guard streamsPerUser[user, default: 0] < Self.maxStreamsPerUser else {
-            lock.unlock()
-            return .tooManyForUser
-        }
         let broadcaster = requestID.map { topicLocked($0) } ?? openRequests
         guard let stream = broadcaster.subscribe(lastEventID: lastEventID) else {
             lock.unlock()
             return .full
         }
-        streamsPerUser[user, default: 0] += 1
+        var streams = streamsPerUser[user, default: []]
+        let replaced = streams.count >= Self.maxStreamsPerUser ? streams.removeFirst() : nil
+        streams.append(stream)
+        streamsPerUser[user] = streams
         lock.unlock()
-        stream.onClose { [weak self] in self?.release(user) }
+        replaced?.finish()
+        stream.onClose { [weak self, weak stream] in
+            guard let self, let stream else { return }
+            self.release(stream, of: user)
+        }
         return .stream(stream)
+    }
+
+    /// The newest event id of the list (`requestID` nil) or of one request, for a page to start its stream from.
+    func lastEventID(requestID: Int64?) -> Int {
+        lock.lock()
+        let broadcaster = requestID.map { topicLocked($0) } ?? openRequests
+        lock.unlock()
+        return broadcaster.lastEventID
     }
 
     func publish(requestID: Int64, name: String, data: String) {
@@ -73,7 +85,7 @@ final class HelpChannels: @unchecked Sendable {
     var streamCount: Int {
         lock.lock()
         defer { lock.unlock() }
-        return streamsPerUser.values.reduce(0, +)
+        return streamsPerUser.values.reduce(0) { $0 + $1.count }
     }
 
     private func topicLocked(_ requestID: Int64) -> EventBroadcaster {
@@ -86,10 +98,10 @@ final class HelpChannels: @unchecked Sendable {
         return created
     }
 
-    private func release(_ user: String) {
+    private func release(_ stream: ResponseStream, of user: String) {
         lock.lock()
-        let left = streamsPerUser[user, default: 1] - 1
-        streamsPerUser[user] = left > 0 ? left : nil
+        let left = (streamsPerUser[user] ?? []).filter { $0 !== stream }
+        streamsPerUser[user] = left.isEmpty ? nil : left
         lock.unlock()
     }
 
