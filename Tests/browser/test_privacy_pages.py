@@ -79,6 +79,7 @@ def test_erasure_pages_accessible_large_and_light(fresh_driver, demo_server, cus
     d = signed_in_driver(fresh_driver, demo_server, lang, username="admin")
     problems = open_and_check(d, demo_server, f"/customers/{number}/erase", f"{lang} erase")
     submit(d, f"/customers/{number}/erase")  # no reason
+    WebDriverWait(d, 10).until(lambda x: x.find_elements(By.CSS_SELECTOR, ".error-summary"))
     wait_loaded(d)
     assert_error_summary(d, f"{lang} erase without reason")
     problems += page_checks(d, demo_server, f"{lang} erase without reason")
