@@ -16,17 +16,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from balie_browser import set_viewport
 from balie_harness import db_rows
-from test_pages import set_language_cookie, wait_loaded
-from test_staff_pages import AXE_SOURCE, page_checks, path_of, sign_in_through_form
-
-DEMO_PASSWORD = "demo-kiosk-2026"
-LANGUAGES = ["nl", "ar", "en"]
-
-
-@pytest.fixture(autouse=True)
-def _axe(axe_source):
-    if not AXE_SOURCE:
-        AXE_SOURCE.append(axe_source)
+from test_customer_pages import LANGUAGES, signed_in_driver
+from test_pages import wait_loaded
+from test_staff_pages import _axe, page_checks, path_of  # noqa: F401 (_axe: the autouse fixture that loads axe)
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +31,6 @@ def customers(demo_server) -> list[str]:
         LIMIT 6""")
     assert len(rows) == 6, "the demo data has too few customers with contacts and messages"
     return [row[0] for row in rows]
-
-
-def signed_in_driver(fresh_driver, server, lang: str, username: str, javascript: bool = True):
-    d = fresh_driver(javascript=javascript)
-    set_language_cookie(d, server, lang)
-    sign_in_through_form(d, server, username, DEMO_PASSWORD)
-    return d
 
 
 def open_and_check(d, server, path: str, label: str) -> list[str]:
@@ -70,7 +55,7 @@ def assert_error_summary(d, label: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_access_and_audit_pages_accessible_large_and_light(fresh_driver, demo_server, customers, lang):
-    d = signed_in_driver(fresh_driver, demo_server, lang, "sanne" if lang != "en" else "admin")
+    d = signed_in_driver(fresh_driver, demo_server, lang, username="sanne" if lang != "en" else "admin")
     d.execute_cdp_cmd("Network.enable", {})
     d.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     number = customers[0]
@@ -91,9 +76,10 @@ def test_access_and_audit_pages_accessible_large_and_light(fresh_driver, demo_se
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_erasure_pages_accessible_large_and_light(fresh_driver, demo_server, customers, lang):
     number = customers[1 + LANGUAGES.index(lang)]
-    d = signed_in_driver(fresh_driver, demo_server, lang, "admin")
+    d = signed_in_driver(fresh_driver, demo_server, lang, username="admin")
     problems = open_and_check(d, demo_server, f"/customers/{number}/erase", f"{lang} erase")
     submit(d, f"/customers/{number}/erase")  # no reason
+    WebDriverWait(d, 10).until(lambda x: x.find_elements(By.CSS_SELECTOR, ".error-summary"))
     wait_loaded(d)
     assert_error_summary(d, f"{lang} erase without reason")
     problems += page_checks(d, demo_server, f"{lang} erase without reason")
@@ -125,7 +111,7 @@ def test_erasure_pages_accessible_large_and_light(fresh_driver, demo_server, cus
 
 
 def test_without_javascript_export_audit_and_erase(fresh_driver, demo_server, customers):
-    d = signed_in_driver(fresh_driver, demo_server, "en", "admin", javascript=False)
+    d = signed_in_driver(fresh_driver, demo_server, "en", javascript=False, username="admin")
     number = customers[4]
     # From the record to the access page; the print button needs script and is hidden without it.
     d.get(demo_server.url(f"/customers/{number}"))
@@ -168,7 +154,7 @@ def test_without_javascript_export_audit_and_erase(fresh_driver, demo_server, cu
 def test_screenshots_of_the_privacy_pages(fresh_driver, demo_server, customers, screenshot_dir):
     written = []
     for lang in ("nl", "ar"):
-        d = signed_in_driver(fresh_driver, demo_server, lang, "admin")
+        d = signed_in_driver(fresh_driver, demo_server, lang, username="admin")
         set_viewport(d, 1280, 1024)
         for path, name in ((f"/customers/{customers[0]}/export", "export"), (f"/customers/{customers[0]}/erase", "erase"),
                            ("/audit", "audit")):

@@ -43,6 +43,18 @@ def prepare(start_server, tmp_path):
     return server, session_id
 
 
+def assert_not_in_database_file(server, values) -> None:
+    """A byte scan of the stopped server's database file and write-ahead log, as written and in lower case."""
+    raw = b""
+    for suffix in ("", "-wal"):
+        path = server.database.with_name(server.database.name + suffix)
+        if path.exists():
+            raw += path.read_bytes()
+    for value in values:
+        for encoded in (value.encode(), value.lower().encode()):
+            assert encoded not in raw, f"{value!r} is still in the database file"
+
+
 def test_export_holds_every_kind_and_nothing_of_others(start_server, tmp_path):
     server, _ = prepare(start_server, tmp_path)
     result = balie_cli("export", "customer", "777001", "--database", server.database)
@@ -63,14 +75,8 @@ def test_erasure_leaves_no_trace_in_the_file(start_server, tmp_path):
     result = balie_cli("erase", "customer", "777001", "--reason", "Verzoek van de klant (AVG art. 17)", "--database", server.database)
     assert result.returncode == 0, result.stderr
     assert server.stop() == 0
-    raw = b""
-    for suffix in ("", "-wal"):
-        path = server.database.with_name(server.database.name + suffix)
-        if path.exists():
-            raw += path.read_bytes()
-    for value in ("Wendelien", "Zwanenburg", "777001", "wendelien.zwanenburg@example.nl", "06-11223344", "Kwijtschelding"):
-        for encoded in (value.encode(), value.lower().encode()):
-            assert encoded not in raw, f"{value!r} is still in the database file"
+    assert_not_in_database_file(server, ("Wendelien", "Zwanenburg", "777001", "wendelien.zwanenburg@example.nl", "06-11223344",
+                                         "Kwijtschelding"))
     assert db_rows(server.database, "SELECT count(*), sum(effort_score) FROM assisted_session WHERE phase = 'closed'") == stats_before
     assert db_rows(server.database, "SELECT customer_id FROM assisted_session WHERE id = ?", (session_id,)) == [(None,)]
     erased = db_rows(server.database, "SELECT reason, subject FROM audit_event WHERE action = 'customer-erased'")

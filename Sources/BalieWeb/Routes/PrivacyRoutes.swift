@@ -51,11 +51,8 @@ extension WebApp {
 
     private func exportPage(_ request: PageRequest) throws -> Response {
         let language = request.language
-        let number = request.parameters["number"] ?? ""
-        guard let customer = try database.customer(number: number), let export = try database.exportCustomer(number: number) else {
-            throw PageError.notFound("No such customer.")
-        }
-        try appendPrivacyAudit(.customerExported, subject: number, detail: "page", request)
+        let (customer, export) = try customerAndExport(request)
+        try appendPrivacyAudit(.customerExported, subject: customer.number, detail: "page", request)
         var context = CustomerExportPresenter(app: self, language: language).context(customer: customer, export: export)
         let escaped = Self.queryEscaped(customer.number)
         context["customer_href"] = "/customers/\(escaped)"
@@ -70,14 +67,14 @@ extension WebApp {
 
     /// The first step: what goes and what stays, and the reason.
     private func erasePage(_ request: PageRequest) throws -> Response {
-        let (customer, export) = try customerToErase(request)
+        let (customer, export) = try customerAndExport(request)
         try appendPrivacyAudit(.customerViewed, subject: customer.number, detail: "erase page", request)
         return try eraseStep(request, customer: customer, export: export, reason: "", errors: [])
     }
 
     /// The second step: the reason is fine; ask for the number again.
     private func eraseConfirmation(_ request: PageRequest) throws -> Response {
-        let (customer, export) = try customerToErase(request)
+        let (customer, export) = try customerAndExport(request)
         let typed = request.form["reason"] ?? ""
         switch erasureReason(typed, customer: customer) {
         case .failure(let problem):
@@ -88,7 +85,7 @@ extension WebApp {
     }
 
     private func erase(_ request: PageRequest) throws -> Response {
-        let (customer, export) = try customerToErase(request)
+        let (customer, export) = try customerAndExport(request)
         let typedReason = request.form["reason"] ?? ""
         let reason: String
         switch erasureReason(typedReason, customer: customer) {
@@ -125,7 +122,8 @@ extension WebApp {
         ])
     }
 
-    private func customerToErase(_ request: PageRequest) throws -> (Customer, [String: Any]) {
+    /// The customer of the route and everything held about them.
+    private func customerAndExport(_ request: PageRequest) throws -> (Customer, [String: Any]) {
         let number = request.parameters["number"] ?? ""
         guard let customer = try database.customer(number: number), let export = try database.exportCustomer(number: number) else {
             throw PageError.notFound("No such customer.")

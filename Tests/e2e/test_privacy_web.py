@@ -1,9 +1,11 @@
 """The privacy rights on the web (issue #10), end to end through real HTTP against `balie serve`: the access
 page and its JSON for supervisors, erasure for admins with two confirmations (then a byte scan of the
 database file), and the audit viewer with its filters, pages and CSV export. The database is read straight
-from SQLite (read-only) to check what the server stored.
+from SQLite (read-only; one message row is written as the organisation's own systems would) to check what
+the server stored.
 
-Run from the repository root:  python3 -m pytest Tests/e2e/test_privacy_pages.py -q
+Run from the repository root:  python3 -m pytest Tests/e2e/test_privacy_web.py -q
+(Not test_privacy_pages.py: that basename is the browser tests', and `make test` runs both folders in one pytest.)
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ import re
 import sqlite3
 from datetime import date, timedelta
 
-import pytest
 import requests
 
 from test_auth import add_staff, balie_cli, csrf_of, db_rows, signed_in, assert_redirect_to_sign_in, PASSWORD
-from test_privacy import prepare
+from test_privacy import assert_not_in_database_file, prepare
 
 TIMEOUT = 10
 NUMBER = "777001"
@@ -283,14 +284,7 @@ def test_erasure_needs_a_reason_and_the_number_typed_again(start_server, tmp_pat
     assert admin.get(server.url(f"/customers/{NUMBER}/export"), timeout=TIMEOUT).status_code == 404
 
     assert server.stop() == 0
-    raw = b""
-    for suffix in ("", "-wal"):
-        path = server.database.with_name(server.database.name + suffix)
-        if path.exists():
-            raw += path.read_bytes()
-    for value in PERSONAL_VALUES + (MESSAGE_TITLE, "Aangifte Zwanenburg"):
-        for encoded in (value.encode(), value.lower().encode()):
-            assert encoded not in raw, f"{value!r} is still in the database file"
+    assert_not_in_database_file(server, PERSONAL_VALUES + (MESSAGE_TITLE, "Aangifte Zwanenburg"))
     assert balie_cli("check", "--database", server.database).stdout.strip() == "ok"
 
 
