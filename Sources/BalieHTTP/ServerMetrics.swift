@@ -36,7 +36,8 @@ public final class ServerMetrics: @unchecked Sendable {
 
     private let lock = NSLock()
     private var counts: [Key: (count: Int, seconds: Double)] = [:]
-    private var buckets: [RouteKey: [Int]] = [:]
+    /// Per route and method: requests in each latency bucket (the last is +Inf), and their seconds in all.
+    private var latencies: [RouteKey: (slots: [Int], seconds: Double)] = [:]
 
     public init() {}
 
@@ -46,21 +47,23 @@ public final class ServerMetrics: @unchecked Sendable {
         lock.lock()
         let current = counts[key] ?? (0, 0)
         counts[key] = (current.count + 1, current.seconds + seconds)
-        buckets[RouteKey(route: route, method: method), default: Array(repeating: 0, count: Self.latencyBuckets.count + 1)][slot] += 1
+        let routeKey = RouteKey(route: route, method: method)
+        var latency = latencies[routeKey] ?? (Array(repeating: 0, count: Self.latencyBuckets.count + 1), 0)
+        latency.slots[slot] += 1
+        latency.seconds += seconds
+        latencies[routeKey] = latency
         lock.unlock()
     }
 
     /// Latency per route pattern and method.
     public var histograms: [Histogram] {
         lock.lock()
-        let snapshot = buckets
-        let totals = counts
+        let snapshot = latencies
         lock.unlock()
-        return snapshot.map { key, slots in
+        return snapshot.map { key, latency in
             var running = 0
-            let cumulative = slots.dropLast().map { running += $0; return running }
-            let sum = totals.filter { $0.key.route == key.route && $0.key.method == key.method }.reduce(0) { $0 + $1.value.seconds }
-            return Histogram(route: key.route, method: key.method, cumulative: cumulative, count: slots.reduce(0, +), sum: sum)
+            let cumulative = latency.slots.dropLast().map { running += $0; return running }
+            return Histogram(route: key.route, method: key.method, cumulative: cumulative, count: latency.slots.reduce(0, +), sum: latency.seconds)
         }.sorted { ($0.route, $0.method) < ($1.route, $1.method) }
     }
 

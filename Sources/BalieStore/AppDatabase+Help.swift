@@ -133,9 +133,11 @@ extension AppDatabase: HelpRequestRepository {
         try helpRequests(where: "requester_key = ? AND status IN ('open', 'accepted', 'active')", [requesterKey], order: "id")
     }
 
-    public func openHelpRequestCount(kiosk: String) throws -> Int {
+    /// Requests waiting for a colleague, at one kiosk or everywhere.
+    public func openHelpRequestCount(kiosk: String? = nil) throws -> Int {
         try writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM help_request WHERE kiosk = ? AND status = 'open'", arguments: [kiosk]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM help_request WHERE status = 'open' AND (? IS NULL OR kiosk = ?)",
+                             arguments: [kiosk, kiosk]) ?? 0
         }
     }
 

@@ -47,7 +47,7 @@ extension WebApp {
             }
             gauge("balie_display_listeners", "Waiting-room displays listening for calls.", Double(queueEvents.listenerCount))
             gauge("balie_help_streams", "Open event streams of remote support (kiosks and remote colleagues).", Double(helpChannels.streamCount))
-            gauge("balie_help_requests_waiting", "Help requests waiting for a remote colleague.", Double(try database.openHelpRequests().count))
+            gauge("balie_help_requests_waiting", "Help requests waiting for a remote colleague.", Double(try database.openHelpRequestCount()))
             gauge("balie_customers", "Customers in the shared record.", Double(try database.customerCount()))
             gauge("balie_open_sessions", "Assisted sessions not yet closed.", Double(try database.openSessions().count))
             let commits = database.commits.snapshot

@@ -91,9 +91,7 @@ extension WebApp {
     }
 
     private func announce(_ ticket: QueueTicket) {
-        let data = (try? JSONSerialization.data(withJSONObject: ["code": ticket.code, "desk": ticket.desk ?? configuration.kioskName], options: [.sortedKeys]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        queueEvents.publish(name: "called", data: data)
+        queueEvents.publish(name: "called", data: Self.json(["code": ticket.code, "desk": ticket.desk ?? configuration.kioskName]))
     }
 
     private func calledTicket(_ request: PageRequest) throws -> QueueTicket {
