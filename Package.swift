@@ -61,6 +61,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Benchmarks only (bench/, issue #11): times store calls in process; not part of the product.
+        .executableTarget(name: "balie-bench", dependencies: ["BalieStore", "BalieCore"]),
         .testTarget(name: "BalieHTTPTests", dependencies: ["BalieHTTP"]),
         .testTarget(name: "BalieCoreTests", dependencies: ["BalieCore"]),
         .testTarget(
