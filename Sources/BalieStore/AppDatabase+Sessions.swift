@@ -87,7 +87,8 @@ extension AppDatabase: SessionRepository {
     }
 
     public func addStep(sessionID: Int64, _ step: SessionStep) throws {
-        try writer.write { db in
+        // Steps come in from many kiosks at once: they share commits (see WriteBatcher).
+        try batcher.write(to: writer) { db in
             try db.execute(sql: "INSERT INTO session_step(session_id, session_task_id, description, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [sessionID, step.sessionTaskID, step.description, step.actor.rawValue, step.reason,
                                        step.at.timeIntervalSince1970])
@@ -95,7 +96,7 @@ extension AppDatabase: SessionRepository {
     }
 
     public func addNote(sessionID: Int64, _ note: SessionNote) throws {
-        try writer.write { db in
+        try batcher.write(to: writer) { db in
             try db.execute(sql: "INSERT INTO session_note(session_id, text, at) VALUES (?, ?, ?)",
                            arguments: [sessionID, note.text, note.at.timeIntervalSince1970])
         }

@@ -11,6 +11,8 @@ public final class AppDatabase: Sendable {
 
     let writer: any DatabaseWriter
     public let path: String
+    /// Concurrent session writes share one durable commit.
+    let batcher = WriteBatcher()
     /// How long commits take (the durable part of every write), for `/metrics`.
     public let commits: CommitStatistics
 

@@ -1,0 +1,77 @@
+import BalieCore
+import Foundation
+import GRDB
+import Testing
+@testable import BalieStore
+
+/// Group commit on a real file: concurrent writers share commits, every acknowledged write is stored,
+/// and one failing write takes nothing else with it.
+@Suite struct GroupCommitTests {
+    func fileDatabase() throws -> AppDatabase {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let database = try AppDatabase(path: folder + "/balie.sqlite")
+        let staff = try database.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branch: nil, isActive: true, passwordHash: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"))
+        _ = try database.createSession(AssistedSession(customerID: nil, staffID: staff.id!, kiosk: "k", startedAt: Date(), language: "nl"))
+        return database
+    }
+
+    @Test func concurrentStepsShareCommitsAndAllArrive() throws {
+        let database = try fileDatabase()
+        let task = try database.addTask(sessionID: 1, SessionTask(taskID: "pay-bill", names: ["nl": "Betalen"], group: .banking, addedAt: Date()))
+        let writers = 48
+        let failures = LockedCounter()
+        // One thread per writer, as libmicrohttpd's pool gives each request: all wait on the disk at once.
+        let group = DispatchGroup()
+        for index in 0..<writers {
+            group.enter()
+            Thread {
+                do {
+                    try database.addStep(sessionID: 1, SessionStep(sessionTaskID: task.id!, description: "stap \(index)", actor: .customerAlone,
+                                                                   reason: nil, at: Date()))
+                } catch {
+                    failures.add()
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(failures.value == 0)
+        #expect(try database.session(id: 1)?.steps.count == writers)
+        #expect(database.batcher.writes == writers)
+        #expect(database.batcher.batches < writers, "writers waiting together share a commit")
+    }
+
+    @Test func aFailingWriteRollsBackOnlyItself() throws {
+        let database = try fileDatabase()
+        struct Refused: Error {}
+        let outcomes = LockedOutcomes()
+        DispatchQueue.concurrentPerform(iterations: 20) { index in
+            do {
+                try database.batcher.write(to: database.writer) { db in
+                    try db.execute(sql: "INSERT INTO session_note(session_id, text, at) VALUES (1, ?, 0)", arguments: ["note \(index)"])
+                    if index % 2 == 1 { throw Refused() }
+                }
+                outcomes.set(index, true)
+            } catch {
+                outcomes.set(index, false)
+            }
+        }
+        let stored = try database.session(id: 1)?.notes.map(\.text).sorted() ?? []
+        #expect(stored == (0..<20).filter { $0 % 2 == 0 }.map { "note \($0)" }.sorted())
+        #expect(outcomes.all == Dictionary(uniqueKeysWithValues: (0..<20).map { ($0, $0 % 2 == 0) }))
+    }
+}
+
+private final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var value = 0
+    func add() { lock.lock(); value += 1; lock.unlock() }
+}
+
+private final class LockedOutcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcomes: [Int: Bool] = [:]
+    func set(_ index: Int, _ ok: Bool) { lock.lock(); outcomes[index] = ok; lock.unlock() }
+    var all: [Int: Bool] { lock.lock(); defer { lock.unlock() }; return outcomes }
+}
