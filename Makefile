@@ -35,9 +35,11 @@ test: build-tests
 	$(SWIFT) test --skip-build
 	$(PYTHON) -m pytest -q Tests/e2e Tests/browser
 
+# The six benchmarks of issue #11 (bench/README.md), about 10 minutes once bench/data/ holds the generated
+# million-customer database (its first generation takes a few minutes more); writes bench/results.md.
 bench: deps
 	$(SWIFT) build -c release
-	bench/http/run.sh
+	bench/run-all.sh
 
 # The long reliability battery (issue #12; docs/reliability.md), about 35 minutes on 2 cores: the crash
 # soak (20 rounds of kill -9) and 10 minutes of mixed traffic against a release build, every fuzz target
