@@ -26,6 +26,9 @@ public final class StaticFiles: Sendable {
             guard let gzip, Gzip.isAccepted(by: request.headers["Accept-Encoding"]) else { return identity }
             return gzip
         }
+
+        /// Both forms carry the same content: a client holding either may revalidate with its tag.
+        var etags: [String] { [identity.headers["ETag"], gzip?.headers["ETag"]].compactMap { $0 } }
     }
 
     /// Formats worth compressing (images and fonts are compressed already).
@@ -106,15 +109,16 @@ public final class StaticFiles: Sendable {
 
     /// Answers a GET or HEAD under the prefix: 200, 304 when the `ETag` matches, 404 otherwise.
     public func respond(to request: Request, relativePath: String) -> Response {
-        let prepared: PreparedResponse
+        let variants: Variants
         if let found = byFingerprint[relativePath] {
-            prepared = found.fingerprinted.choose(for: request)
+            variants = found.fingerprinted
         } else if let found = byPath[relativePath] {
-            prepared = found.plain.choose(for: request)
+            variants = found.plain
         } else {
             return Response(status: .notFound, contentType: "text/plain; charset=utf-8", bytes: Array("Not found".utf8))
         }
-        if let tags = request.headers["If-None-Match"], Self.matches(tags, prepared.headers["ETag"] ?? "") {
+        let prepared = variants.choose(for: request)
+        if let tags = request.headers["If-None-Match"], variants.etags.contains(where: { Self.matches(tags, $0) }) {
             var headers = prepared.headers
             headers["Content-Type"] = nil
             headers["Content-Encoding"] = nil
