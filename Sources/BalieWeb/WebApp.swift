@@ -19,7 +19,7 @@ public final class WebApp: HTTPApplication {
     let health: HealthProbe
     let catalog: TaskCatalog
     let openAPIDocument: [UInt8]
-    let queueEvents = EventBroadcaster()
+    let queueEvents: EventBroadcaster
     let helpChannels = HelpChannels()
     let attachedServer = ServerReference()
     let startedAt = Date()
@@ -28,6 +28,7 @@ public final class WebApp: HTTPApplication {
         self.configuration = configuration
         self.database = database
         self.logger = logger
+        queueEvents = EventBroadcaster(maxListeners: configuration.maxDisplayStreams)
         staticFiles = try StaticFiles(
             directory: configuration.wwwDirectory + "/static",
             commonHeaders: Self.securityHeaders(secure: configuration.isTLS))

@@ -33,6 +33,9 @@ public struct WebConfiguration: Sendable {
     public var organisationName = "Balie"
     /// Sessions open longer than this are shown to staff to finish.
     public var staleSessionAfter: TimeInterval = 4 * 3600
+    /// Waiting-room displays (event streams on `/display/events`) open at once; more get 503 with Retry-After.
+    /// The connection limits of the HTTP layer apply as well.
+    public var maxDisplayStreams = 4096
     /// The insights leave out groups smaller than this, so nobody can be picked out.
     public var insightsMinimumGroup = InsightReport.defaultMinimumGroup
     /// Password hashing parameters (at least OWASP's minimum).

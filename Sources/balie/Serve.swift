@@ -31,6 +31,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Hours after which an open session is shown to staff to finish (env BALIE_STALE_SESSION_HOURS; default 4).") var staleSessionHours: Int?
     @Option(help: "The branch this server serves: its queue and display (env BALIE_BRANCH; default main).") var branch: String?
     @Option(help: "Smallest group the insights show on its own (env BALIE_INSIGHTS_MIN_GROUP; default 5).") var insightsMinGroup: Int?
+    @Option(help: "Waiting-room display streams open at once (env BALIE_MAX_DISPLAY_STREAMS; default 4096).") var maxDisplayStreams: Int?
     @Option(help: "This kiosk's name (env BALIE_KIOSK; default kiosk).") var kiosk: String?
     @Option(help: "PEM certificate file for HTTPS (env BALIE_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key file for HTTPS (env BALIE_TLS_KEY).") var tlsKey: String?
@@ -89,6 +90,8 @@ struct Serve: ParsableCommand {
         web.staleSessionAfter = TimeInterval(staleHours * 3600)
         web.insightsMinimumGroup = try Environment.int("INSIGHTS_MIN_GROUP", insightsMinGroup, default: InsightReport.defaultMinimumGroup)
         guard web.insightsMinimumGroup >= 2 else { throw ValidationError("--insights-min-group must be at least 2.") }
+        web.maxDisplayStreams = try Environment.int("MAX_DISPLAY_STREAMS", maxDisplayStreams, default: web.maxDisplayStreams)
+        guard web.maxDisplayStreams >= 1 else { throw ValidationError("--max-display-streams must be at least 1.") }
         let idle = try Environment.int("SESSION_IDLE_TIMEOUT", sessionIdleTimeout, default: Int(web.sessionPolicy.idleTimeout))
         let absolute = try Environment.int("SESSION_ABSOLUTE_TIMEOUT", sessionAbsoluteTimeout, default: Int(web.sessionPolicy.absoluteTimeout))
         guard idle >= 1, absolute >= idle else {

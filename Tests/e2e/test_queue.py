@@ -594,3 +594,16 @@ def test_no_personal_data_in_tickets(server):
     html = ticket_page(server, ticket)
     assert sentinel not in html
     assert code_on_page(html) == "A-1"
+
+
+def test_display_streams_are_capped_by_a_setting(start_server):
+    server = start_server("--max-display-streams", "2")
+    readers = [EventReader(server) for _ in range(2)]
+    try:
+        assert all(reader.response.status_code == 200 for reader in readers)
+        third = requests.get(server.url("/display/events"), stream=True, timeout=10)
+        assert third.status_code == 503 and third.headers["Retry-After"] == "30"
+        third.close()
+    finally:
+        for reader in readers:
+            reader.close()
