@@ -45,10 +45,13 @@ extension AppDatabase: CustomerRepository {
                 return try Row.fetchAll(db, sql: "SELECT \(columns) FROM customer c WHERE c.number = ?", arguments: [number]).map(Self.summary)
             case .name(let text):
                 guard let match = Self.namePrefixQuery(text) else { return [] }
-                return try Row.fetchAll(db, sql: """
-                    SELECT \(columns) FROM customer_name JOIN customer c ON c.id = customer_name.rowid
-                    WHERE customer_name MATCH ? ORDER BY rank LIMIT ?
-                    """, arguments: [match, limit]).map(Self.summary)
+                // No ORDER BY rank: ranking scores every match (tens of thousands for a common prefix on a
+                // million customers) before the limit. The page shows up to `limit - 1` and asks to type
+                // more beyond that, so the first matches found, sorted by name, are what it needs.
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT \(columns) FROM customer c WHERE c.id IN (SELECT rowid FROM customer_name WHERE customer_name MATCH ? LIMIT ?)
+                    """, arguments: [match, limit])
+                return rows.map(Self.summary).sorted { ($0.familyName, $0.givenName, $0.number) < ($1.familyName, $1.givenName, $1.number) }
             case .postcodeAndBirthDate(let postcode, let birthDate):
                 return try Row.fetchAll(db, sql: """
                     SELECT \(columns) FROM customer c WHERE c.postcode = ? AND c.birth_date = ?

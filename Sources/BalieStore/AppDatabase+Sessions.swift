@@ -16,7 +16,8 @@ extension AppDatabase: SessionRepository {
         }
     }
 
-    public func session(id: Int64) throws -> AssistedSession? {
+    /// A session with its tasks; with `details` also its steps and notes (adding a step needs only their count).
+    public func session(id: Int64, details: Bool = true) throws -> AssistedSession? {
         try writer.read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT id, customer_id, staff_id, kiosk, started_at, finished_at, waiting_seconds, phase, language,
@@ -26,6 +27,9 @@ extension AppDatabase: SessionRepository {
                 SELECT id, task_id, task_group, names, added_at, outcome, outcome_detail, partner, follow_up_who, follow_up_due,
                        follow_up_channel FROM session_task WHERE session_id = ? ORDER BY id
                 """, arguments: [id]).map(Self.sessionTask)
+            guard details else {
+                return Self.assistedSession(row, tasks: tasks, steps: [], notes: [])
+            }
             let steps = try Row.fetchAll(db, sql: """
                 SELECT id, session_task_id, description, actor, reason, at FROM session_step WHERE session_id = ? ORDER BY id
                 """, arguments: [id]).map { row in
@@ -37,15 +41,23 @@ extension AppDatabase: SessionRepository {
                                          arguments: [id]).map { row in
                 SessionNote(id: row["id"], text: row["text"], at: Date(timeIntervalSince1970: row["at"]))
             }
-            return AssistedSession(
-                id: row["id"], customerID: row["customer_id"], staffID: row["staff_id"], kiosk: row["kiosk"],
-                startedAt: Date(timeIntervalSince1970: row["started_at"]),
-                finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-                waitingSeconds: row["waiting_seconds"], phase: AssistedSession.Phase(rawValue: row["phase"]) ?? .open,
-                language: row["language"], tasks: tasks, steps: steps, notes: notes, effortScore: row["effort_score"],
-                selfReliance: (row["self_reliance"] as String?).flatMap(SelfReliance.init),
-                channelAdvice: (row["channel_advice"] as String?).flatMap(PreferredChannel.init))
+            return Self.assistedSession(row, tasks: tasks, steps: steps, notes: notes)
         }
+    }
+
+    private static func assistedSession(_ row: Row, tasks: [SessionTask], steps: [SessionStep], notes: [SessionNote]) -> AssistedSession {
+        AssistedSession(
+            id: row["id"], customerID: row["customer_id"], staffID: row["staff_id"], kiosk: row["kiosk"],
+            startedAt: Date(timeIntervalSince1970: row["started_at"]),
+            finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            waitingSeconds: row["waiting_seconds"], phase: AssistedSession.Phase(rawValue: row["phase"]) ?? .open,
+            language: row["language"], tasks: tasks, steps: steps, notes: notes, effortScore: row["effort_score"],
+            selfReliance: (row["self_reliance"] as String?).flatMap(SelfReliance.init),
+            channelAdvice: (row["channel_advice"] as String?).flatMap(PreferredChannel.init))
+    }
+
+    public func stepCount(sessionID: Int64) throws -> Int {
+        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session_step WHERE session_id = ?", arguments: [sessionID]) ?? 0 }
     }
 
     private static func sessionTask(_ row: Row) -> SessionTask {

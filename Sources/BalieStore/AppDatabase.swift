@@ -25,9 +25,12 @@ public final class AppDatabase: Sendable {
         configuration.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
         let commits = CommitStatistics()
         configuration.prepareDatabase { db in
-            // Commit times only: cheap, and the figure that says whether the disk keeps up.
-            db.trace(options: .profile) { event in
-                if case .profile(let statement, let duration) = event, statement.sql.hasPrefix("COMMIT") { commits.record(seconds: duration) }
+            // Commit times of the writer only (readers commit read transactions too): the figure that says
+            // whether the disk keeps up.
+            if !db.configuration.readonly {
+                db.trace(options: .profile) { event in
+                    if case .profile(let statement, let duration) = event, statement.sql.hasPrefix("COMMIT") { commits.record(seconds: duration) }
+                }
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Deleted content is overwritten with zeros, not left in free pages (erasure must be real).

@@ -21,6 +21,7 @@ public final class WebApp: HTTPApplication {
     let openAPIDocument: [UInt8]
     let queueEvents: EventBroadcaster
     let helpChannels = HelpChannels()
+    let dateFormats = DateFormats()
     let attachedServer = ServerReference()
     let startedAt = Date()
 

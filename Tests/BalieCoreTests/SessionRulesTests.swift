@@ -24,6 +24,16 @@ import Testing
         #expect(throws: SessionRules.Refusal.noTasks) { try SessionRules.checkHandover(empty) }
     }
 
+    @Test func aSessionTakesAtMostMaxStepsCountedEitherWay() throws {
+        try SessionRules.checkStep(session(), taskID: 10, actor: .customerAlone, reason: nil, stepCount: SessionRules.maxStepsPerSession - 1)
+        #expect(throws: SessionRules.Refusal.tooManySteps) {
+            try SessionRules.checkStep(session(), taskID: 10, actor: .customerAlone, reason: nil, stepCount: SessionRules.maxStepsPerSession)
+        }
+        var full = session()
+        full.steps = (0..<SessionRules.maxStepsPerSession).map { SessionStep(sessionTaskID: 10, description: "\($0)", actor: .customerAlone, reason: nil, at: now) }
+        #expect(throws: SessionRules.Refusal.tooManySteps) { try SessionRules.checkStep(full, taskID: 10, actor: .customerAlone, reason: nil) }
+    }
+
     @Test func staffOnBehalfNeedsAReason() {
         #expect(throws: SessionRules.Refusal.reasonRequiredForStaffOnBehalf) {
             try SessionRules.checkStep(session(), taskID: 10, actor: .staffOnBehalf, reason: "  ")

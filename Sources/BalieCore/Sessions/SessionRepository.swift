@@ -34,7 +34,9 @@ public struct TaskHistoryEntry: Sendable, Equatable {
 
 public protocol SessionRepository: Sendable {
     func createSession(_ session: AssistedSession) throws -> AssistedSession
-    func session(id: Int64) throws -> AssistedSession?
+    /// With `details: false` the steps and notes are left out (see `stepCount`).
+    func session(id: Int64, details: Bool) throws -> AssistedSession?
+    func stepCount(sessionID: Int64) throws -> Int
     @discardableResult func addTask(sessionID: Int64, _ task: SessionTask) throws -> SessionTask
     func addStep(sessionID: Int64, _ step: SessionStep) throws
     func addNote(sessionID: Int64, _ note: SessionNote) throws

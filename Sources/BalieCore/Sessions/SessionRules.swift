@@ -72,11 +72,13 @@ public enum SessionRules {
         return task
     }
 
-    public static func checkStep(_ session: AssistedSession, taskID: Int64, actor: StepActor, reason: String?) throws(Refusal) {
+    /// `stepCount` when the session was loaded without its steps.
+    public static func checkStep(_ session: AssistedSession, taskID: Int64, actor: StepActor, reason: String?,
+                                 stepCount: Int? = nil) throws(Refusal) {
         guard session.phase == .open else { throw .sessionNotOpen }
         guard let task = session.tasks.first(where: { $0.id == taskID }) else { throw .unknownTask }
         guard task.outcome == nil else { throw .taskAlreadyFinished }
-        guard session.steps.count < maxStepsPerSession else { throw .tooManySteps }
+        guard (stepCount ?? session.steps.count) < maxStepsPerSession else { throw .tooManySteps }
         if actor == .staffOnBehalf, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw .reasonRequiredForStaffOnBehalf
         }

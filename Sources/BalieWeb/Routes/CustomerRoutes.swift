@@ -277,10 +277,6 @@ extension WebApp {
     func formatDateTime(_ date: Date) -> String { formatted(date, "dd-MM-yyyy HH:mm") }
 
     func formatted(_ date: Date, _ format: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = configuration.timeZone
-        formatter.dateFormat = format
-        return formatter.string(from: date)
+        dateFormats.string(from: date, format: format, timeZone: configuration.timeZone)
     }
 }

@@ -23,11 +23,13 @@ extension WebApp {
             }
         }
         post("/sessions/:id/tasks/:task/steps", .recordReaders) { [unowned self] request in
-            try act(request, field: "description-\(request.parameters["task"] ?? "")") { session in
+            // The hot write path: the session without its steps, and their count.
+            try act(request, field: "description-\(request.parameters["task"] ?? "")", details: false) { session in
                 let taskID = Int64(request.parameters["task"] ?? "") ?? -1
                 guard let actor = StepActor(rawValue: request.form["actor"] ?? "") else { throw SessionRules.Refusal.actorMissing }
                 let reason = (request.form["reason"] ?? "").trimmingCharacters(in: .whitespaces)
-                try SessionRules.checkStep(session, taskID: taskID, actor: actor, reason: reason)
+                try SessionRules.checkStep(session, taskID: taskID, actor: actor, reason: reason,
+                                           stepCount: try database.stepCount(sessionID: session.id!))
                 let description = try SessionRules.text(request.form["description"] ?? "")
                 if reason.count > SessionRules.maxTextLength { throw SessionRules.Refusal.textTooLong }
                 try database.addStep(sessionID: session.id!, SessionStep(
@@ -147,16 +149,17 @@ extension WebApp {
 
     // MARK: - Acting on a session
 
-    private func loadSession(_ request: PageRequest) throws -> AssistedSession {
-        guard let id = Int64(request.parameters["id"] ?? ""), let session = try database.session(id: id) else {
+    private func loadSession(_ request: PageRequest, details: Bool = true) throws -> AssistedSession {
+        guard let id = Int64(request.parameters["id"] ?? ""), let session = try database.session(id: id, details: details) else {
             throw PageError.notFound("No such session.")
         }
         return session
     }
 
     /// Runs one change; a refusal by the rules shows the session again with the reason at the top.
-    private func act(_ request: PageRequest, field: String = "task", _ change: (AssistedSession) throws -> Void) throws -> Response {
-        let session = try loadSession(request)
+    private func act(_ request: PageRequest, field: String = "task", details: Bool = true,
+                     _ change: (AssistedSession) throws -> Void) throws -> Response {
+        let session = try loadSession(request, details: details)
         do {
             try change(session)
         } catch let refusal as SessionRules.Refusal {
