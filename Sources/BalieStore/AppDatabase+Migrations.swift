@@ -299,6 +299,17 @@ extension AppDatabase {
                 CREATE INDEX assisted_session_started ON assisted_session(started_at);
                 """)
         }
+        migrator.registerMigration("v11-name-prefix-index") { db in
+            // Prefix indexes of 2, 3 and 4 letters: "fatma yil" on a million customers in about 2 ms at p99
+            // instead of 13 (bench/search). The index is rebuilt from the customer table.
+            try db.execute(sql: """
+                DROP TABLE customer_name;
+                CREATE VIRTUAL TABLE customer_name USING fts5(
+                    search_name, content='customer', content_rowid='id', tokenize = 'unicode61 remove_diacritics 2',
+                    prefix = '2 3 4');
+                INSERT INTO customer_name(customer_name) VALUES ('rebuild');
+                """)
+        }
         return migrator
     }()
 }
