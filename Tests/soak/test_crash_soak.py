@@ -3,7 +3,8 @@
 
 Run from the repository root (a release build is faster: BALIE_BIN=.build/release/balie):
     python3 -m pytest Tests/soak/test_crash_soak.py -q -s
-Knobs: BALIE_SOAK_CRASH_ROUNDS (20), BALIE_SOAK_CRASH_WRITERS (50), BALIE_RELIABILITY_SEED (the time).
+Knobs: BALIE_SOAK_CRASH_ROUNDS (20), BALIE_SOAK_CRASH_WRITERS (50), BALIE_SOAK_CRASH_SESSIONS (8 per client),
+BALIE_RELIABILITY_SEED (the time).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from test_reliability import (TIMEOUT, check_database, copy_database, crash_seed
 
 ROUNDS = int(os.environ.get("BALIE_SOAK_CRASH_ROUNDS", "20"))
 WRITERS = int(os.environ.get("BALIE_SOAK_CRASH_WRITERS", "50"))
+SESSIONS_PER_CLIENT = int(os.environ.get("BALIE_SOAK_CRASH_SESSIONS", "8"))
+STEPS_PER_SESSION = 450
 STEP_SQL = "SELECT description, session_id, session_task_id, actor FROM session_step WHERE description LIKE 'crash-%'"
 
 
@@ -35,27 +38,34 @@ def test_kill_9_while_50_clients_write_session_steps(demo_database, tmp_path):
     rng = crash_seed()
     started = time.monotonic()
 
-    # 50 staff clients (signed in as anna), each with an assisted session and a task of its own.
+    # 50 staff clients (signed in as anna), each with assisted sessions and tasks of its own: a session takes at
+    # most SessionRules.maxStepsPerSession (500) steps, so a client moves to its next session every
+    # STEPS_PER_SESSION attempts (with group commit a client writes a few hundred steps in 20 rounds).
     setup = launch(database, log_dir=tmp_path / "logs")
     clients = []
     try:
         for w in range(WRITERS):
             client = signed_in(setup, "anna")
             client.cookies.set("balie_lang", "en")
-            clients.append((client, *start_session_with_task(client, setup, numbers[w % len(numbers)])))
+            sessions = [start_session_with_task(client, setup, numbers[w % len(numbers)]) for _ in range(SESSIONS_PER_CLIENT)]
+            clients.append((client, sessions))
     finally:
         assert setup.stop() == 0, setup.stderr_text()[-2000:]
+    attempts = [0] * WRITERS
 
     absent: set[str] = set()  # sent, no answer, and not stored after the restart: must stay absent
 
     def prepare(round_no, w, i):
         key = f"crash-r{round_no}-c{w}-{i}"
-        _, sid, tid, _ = clients[w]
+        sessions = clients[w][1]
+        sid, tid, _ = sessions[min(attempts[w] // STEPS_PER_SESSION, len(sessions) - 1)]
+        attempts[w] += 1
         return key, (sid, tid, f"{key} " + "x" * rng.randint(0, 400) + ".", "customer-with-help")
 
     def send(server, w, key, expected):
-        client, sid, tid, csrf = clients[w]
-        return post_step(client, server, sid, tid, csrf, expected[2]).status_code
+        client, sessions = clients[w]
+        csrf = next(csrf for sid, _, csrf in sessions if sid == expected[0])
+        return post_step(client, server, expected[0], expected[1], csrf, expected[2]).status_code
 
     def verify(again, ledger, round_no):
         stored = stored_steps(database)
