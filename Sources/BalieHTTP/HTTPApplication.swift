@@ -9,8 +9,13 @@ public protocol HTTPApplication: Sendable {
 
     /// Called once the server runs, so that the application can show its figures (`/metrics`).
     func attach(to server: Server)
+
+    /// Files the server may answer itself, before routing, for a GET or HEAD of one of their paths
+    /// with no query and no body. The answer must be what `respond(to:)` would give.
+    var preparedFiles: StaticFiles? { get }
 }
 
 extension HTTPApplication {
     public func attach(to server: Server) {}
+    public var preparedFiles: StaticFiles? { nil }
 }

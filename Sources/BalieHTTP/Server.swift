@@ -25,12 +25,16 @@ public final class Server: @unchecked Sendable {
     /// The port the server listens on (the chosen one when configured with port 0).
     public private(set) var port: UInt16 = 0
 
-    private let inFlight = Atomic<Int>(0)
-    private let requestCounter = Atomic<UInt64>(0)
+    private let inFlight = StripedCounter()
+    /// Request numbers: each thread counts in its own part, and the part's index is in the number.
+    private let requestCounter = StripedCounter()
     private let requestIDPrefix = String(UInt32.random(in: 0x1000_0000...0xffff_ffff), radix: 36)
     private let streamsLock = NSLock()
     private var openStreams: [ObjectIdentifier: ResponseStream] = [:]
     private var tlsStrings: [UnsafeMutablePointer<CChar>] = []
+    /// Files answered straight from the C strings, before any `Request` is made (see `preparedAnswer`).
+    private var preparedFiles: StaticFiles?
+    private var preparedRoutePattern = ""
 
     public init(configuration: ServerConfiguration, application: any HTTPApplication, logger: Logger) {
         self.configuration = configuration
@@ -44,7 +48,7 @@ public final class Server: @unchecked Sendable {
     }
 
     /// Requests being read or answered right now (open event streams included).
-    public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
+    public var requestsInFlight: Int { inFlight.total }
 
     public func start() throws {
         let flags =
@@ -57,6 +61,8 @@ public final class Server: @unchecked Sendable {
             certificate = strdup(certificatePEM)
             tlsStrings += [key!, certificate!]
         }
+        preparedFiles = application.preparedFiles
+        preparedRoutePattern = (preparedFiles?.urlPrefix ?? "") + "/*"
         let context = Unmanaged.passUnretained(self).toOpaque()
         daemon = cmhd_start_daemon(
             UInt32(flags), configuration.host, configuration.port, accessHandler, context, requestCompleted, context,
@@ -79,7 +85,7 @@ public final class Server: @unchecked Sendable {
         streamsLock.unlock()
         streams.forEach { $0.finish() }
         let deadline = Date().addingTimeInterval(configuration.shutdownGraceSeconds)
-        while inFlight.load(ordering: .acquiring) > 0, Date() < deadline {
+        while inFlight.total > 0, Date() < deadline {
             usleep(5_000)
         }
         MHD_stop_daemon(daemon)
@@ -98,17 +104,22 @@ public final class Server: @unchecked Sendable {
         var body: [UInt8] = []
         var refusal: HTTPError?
         var clientAddress = ""
-        let requestID: String
+        /// Formatted into the request id only when needed (`Server.requestID(of:)`).
+        let number: UInt64
         let started = DispatchTime.now()
         var status = 0
         var routePattern: String?
+        /// Set when the request asks for a prepared file and is answered without routing.
+        var prepared: StaticFiles.Variants?
 
-        init(method: String, rawPath: String, requestID: String) {
+        init(method: String, rawPath: String, number: UInt64) {
             self.method = method
             self.rawPath = rawPath
-            self.requestID = requestID
+            self.number = number
         }
     }
+
+    func requestID(of exchange: Exchange) -> String { "\(requestIDPrefix)-\(exchange.number)" }
 
     fileprivate func handle(
         connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>,
@@ -117,11 +128,16 @@ public final class Server: @unchecked Sendable {
     ) -> MHD_Result {
         guard let existing = state.pointee else {
             // First call: only the request line and headers are known.
-            let number = requestCounter.add(1, ordering: .relaxed).newValue
-            let exchange = Exchange(
-                method: String(cString: method), rawPath: String(cString: url),
-                requestID: "\(requestIDPrefix)-\(number)")
-            inFlight.add(1, ordering: .relaxed)
+            let counted = requestCounter.add(1)
+            let number = UInt64(counted.value) * UInt64(StripedCounter.stripeCount) + UInt64(counted.stripe)
+            inFlight.add(1)
+            if let (method, variants) = preparedAnswer(connection: connection, url: url, method: method) {
+                let exchange = Exchange(method: method, rawPath: "", number: number)
+                exchange.prepared = variants
+                state.pointee = Unmanaged.passRetained(exchange).toOpaque()
+                return .YES
+            }
+            let exchange = Exchange(method: String(cString: method), rawPath: String(cString: url), number: number)
             state.pointee = Unmanaged.passRetained(exchange).toOpaque()
             readHead(of: connection, into: exchange)
             if let refusal = refusal(beforeBody: exchange) {
@@ -148,6 +164,16 @@ public final class Server: @unchecked Sendable {
             uploadDataSize.pointee = 0
             return .YES
         }
+        if let variants = exchange.prepared {
+            // Queued on this second call, as for every request: queued on the first, libmicrohttpd
+            // would close the connection after answering.
+            let prepared = variants.answer(
+                acceptEncoding: header("Accept-Encoding", of: connection),
+                ifNoneMatch: header("If-None-Match", of: connection))
+            exchange.status = prepared.status.code
+            exchange.routePattern = preparedRoutePattern
+            return MHD_queue_response(connection, UInt32(prepared.status.code), prepared.native)
+        }
         let response: Response
         if let refusal = exchange.refusal {
             response = application.errorResponse(for: refusal, request: partialRequest(exchange))
@@ -156,7 +182,7 @@ public final class Server: @unchecked Sendable {
                 let request = try Request(
                     method: exchange.method, rawPath: exchange.rawPath, rawQuery: exchange.rawQuery,
                     headers: exchange.headers, body: exchange.body, clientAddress: exchange.clientAddress,
-                    isSecure: configuration.isTLS, requestID: exchange.requestID)
+                    isSecure: configuration.isTLS, requestID: requestID(of: exchange))
                 exchange.body = []
                 response = application.respond(to: request)
             } catch {
@@ -166,13 +192,38 @@ public final class Server: @unchecked Sendable {
         return queue(response, for: exchange, on: connection)
     }
 
+    /// A GET or HEAD of a prepared file, with no query and no body: what a page's styles, scripts and
+    /// icons are. Found from libmicrohttpd's C strings alone, so that such a request costs no `String`,
+    /// header table or `Request`; everything else (a file not there, a query, a body, an encoded path)
+    /// takes the ordinary way through the application, which gives the same answers.
+    private func preparedAnswer(connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>)
+        -> (method: String, variants: StaticFiles.Variants)?
+    {
+        guard let preparedFiles else { return nil }
+        let name: String
+        if strcmp(method, "GET") == 0 { name = "GET" } else if strcmp(method, "HEAD") == 0 { name = "HEAD" } else { return nil }
+        let length = strlen(url)
+        guard length <= configuration.maxURLLength,
+            let variants = preparedFiles.byRawPath.lookup(UnsafeRawBufferPointer(start: url, count: length)),
+            MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, nil, nil) == 0,
+            header("Content-Length", of: connection) == nil, header("Transfer-Encoding", of: connection) == nil
+        else { return nil }
+        return (name, variants)
+    }
+
+    private func header(_ name: String, of connection: OpaquePointer) -> String? {
+        MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
+    }
+
     private func readHead(of connection: OpaquePointer, into exchange: Exchange) {
         let context = Unmanaged.passUnretained(exchange).toOpaque()
         MHD_get_connection_values(connection, .HEADER_KIND, collectHeader, context)
         MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, collectQueryArgument, context)
-        var address = [CChar](repeating: 0, count: 64)
-        address.withUnsafeMutableBufferPointer { cmhd_client_address(connection, $0.baseAddress, $0.count) }
-        exchange.clientAddress = String(cString: address)
+        exchange.clientAddress = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { address in
+            address.initialize(repeating: 0)
+            cmhd_client_address(connection, address.baseAddress, address.count)
+            return String(cString: address.baseAddress!)
+        }
     }
 
     private func refusal(beforeBody exchange: Exchange) -> HTTPError? {
@@ -199,7 +250,7 @@ public final class Server: @unchecked Sendable {
     private func partialRequest(_ exchange: Exchange) -> Request {
         Request(
             method: exchange.method, path: exchange.rawPath, headers: exchange.headers,
-            clientAddress: exchange.clientAddress, isSecure: configuration.isTLS, requestID: exchange.requestID)
+            clientAddress: exchange.clientAddress, isSecure: configuration.isTLS, requestID: requestID(of: exchange))
     }
 
     private func queue(_ response: Response, for exchange: Exchange, on connection: OpaquePointer) -> MHD_Result {
@@ -235,12 +286,16 @@ public final class Server: @unchecked Sendable {
         guard let state, let pointer = state.pointee else { return }
         state.pointee = nil
         let exchange = Unmanaged<Exchange>.fromOpaque(pointer).takeRetainedValue()
-        inFlight.subtract(1, ordering: .releasing)
+        inFlight.add(-1)
         let microseconds = (DispatchTime.now().uptimeNanoseconds - exchange.started.uptimeNanoseconds) / 1000
         metrics.record(route: exchange.routePattern ?? "-", method: exchange.method, status: exchange.status, seconds: Double(microseconds) / 1e6)
-        // Method, route pattern, status, duration, request id. Never the query or the body: they may
-        // hold personal data. One plain message rather than metadata keeps this cheap per request.
-        logger.info("\(exchange.method) \(exchange.routePattern ?? "-") \(exchange.status) \(microseconds)us id=\(exchange.requestID)")
+        // One plain message rather than metadata keeps this cheap per request; `source` is named so
+        // that swift-log does not work it out from the file name each time.
+        guard logger.logLevel <= .info else { return }
+        let line = AccessLogLine.format(
+            method: exchange.method, route: exchange.routePattern ?? "-", status: exchange.status,
+            microseconds: microseconds, idPrefix: requestIDPrefix, number: exchange.number)
+        logger.info(Logger.Message(stringLiteral: line), source: "BalieHTTP")
     }
 
     // MARK: - Streams

@@ -17,9 +17,10 @@ public struct ServerConfiguration: Sendable {
     public var maxConnectionsPerClient: Int = 64
     /// Seconds a connection may sit idle before it is closed.
     public var idleTimeoutSeconds: Int = 30
-    /// Memory libmicrohttpd may use per connection for the request line and headers; headers that
-    /// do not fit get 431.
-    public var connectionMemoryBytes: Int = 32 * 1024
+    /// Memory libmicrohttpd may use per connection for the request line and headers (and the answer's
+    /// headers); headers that do not fit get 431. 16 KiB, as Node.js allows: libmicrohttpd clears the
+    /// whole area after every request, so a larger one would cost on every request.
+    public var connectionMemoryBytes: Int = 16 * 1024
     /// How long a graceful stop waits for requests in flight.
     public var shutdownGraceSeconds: Double = 10
     /// PEM text of a TLS certificate and key; when both are set the server speaks HTTPS.

@@ -34,33 +34,83 @@ public final class ServerMetrics: @unchecked Sendable {
         let method: String
     }
 
-    private let lock = NSLock()
-    private var counts: [Key: (count: Int, seconds: Double)] = [:]
-    /// Per route and method: requests in each latency bucket (the last is +Inf), and their seconds in all.
-    private var latencies: [RouteKey: (slots: [Int], seconds: Double)] = [:]
+    /// The figures of one route pattern and method.
+    private final class RouteFigures {
+        /// Requests in each latency bucket (the last is +Inf).
+        var slots = [Int](repeating: 0, count: ServerMetrics.latencyBuckets.count + 1)
+        var seconds = 0.0
+        /// Requests and their seconds per status; a route answers with few statuses, so a list.
+        var statuses: [(status: Int, count: Int, seconds: Double)] = []
+
+        func add(status: Int, slot: Int, seconds: Double) {
+            slots[slot] += 1
+            self.seconds += seconds
+            if let index = statuses.firstIndex(where: { $0.status == status }) {
+                statuses[index].count += 1
+                statuses[index].seconds += seconds
+            } else {
+                statuses.append((status, 1, seconds))
+            }
+        }
+    }
+
+    /// One part of the figures, written by the threads whose `ThreadIndex` falls on it; read all together.
+    private final class Shard: @unchecked Sendable {
+        let lock = NSLock()
+        var routes: [RouteKey: RouteFigures] = [:]
+        /// The route recorded last: a thread serving a burst of one kind of request skips the hashing.
+        var last: (key: RouteKey, figures: RouteFigures)?
+
+        func figures(for key: RouteKey) -> RouteFigures {
+            if let last, last.key == key { return last.figures }
+            let figures: RouteFigures
+            if let found = routes[key] {
+                figures = found
+            } else {
+                figures = RouteFigures()
+                routes[key] = figures
+            }
+            last = (key, figures)
+            return figures
+        }
+    }
+
+    private static let shardCount = 8
+    private let shards = (0..<ServerMetrics.shardCount).map { _ in Shard() }
 
     public init() {}
 
     func record(route: String, method: String, status: Int, seconds: Double) {
-        let key = Key(route: route, method: method, status: status)
         let slot = Self.latencyBuckets.firstIndex { seconds <= $0 } ?? Self.latencyBuckets.count
-        lock.lock()
-        let current = counts[key] ?? (0, 0)
-        counts[key] = (current.count + 1, current.seconds + seconds)
-        let routeKey = RouteKey(route: route, method: method)
-        var latency = latencies[routeKey] ?? (Array(repeating: 0, count: Self.latencyBuckets.count + 1), 0)
-        latency.slots[slot] += 1
-        latency.seconds += seconds
-        latencies[routeKey] = latency
-        lock.unlock()
+        let shard = shards[ThreadIndex.slot(among: Self.shardCount)]
+        let key = RouteKey(route: route, method: method)
+        shard.lock.lock()
+        shard.figures(for: key).add(status: status, slot: slot, seconds: seconds)
+        shard.lock.unlock()
+    }
+
+    private func merged() -> (counts: [Key: (count: Int, seconds: Double)], latencies: [RouteKey: (slots: [Int], seconds: Double)]) {
+        var counts: [Key: (count: Int, seconds: Double)] = [:]
+        var latencies: [RouteKey: (slots: [Int], seconds: Double)] = [:]
+        for shard in shards {
+            shard.lock.lock()
+            for (key, figures) in shard.routes {
+                let sum = latencies[key] ?? (Array(repeating: 0, count: figures.slots.count), 0)
+                latencies[key] = (zip(sum.slots, figures.slots).map { $0 + $1 }, sum.seconds + figures.seconds)
+                for value in figures.statuses {
+                    let key = Key(route: key.route, method: key.method, status: value.status)
+                    let sum = counts[key] ?? (0, 0)
+                    counts[key] = (sum.count + value.count, sum.seconds + value.seconds)
+                }
+            }
+            shard.lock.unlock()
+        }
+        return (counts, latencies)
     }
 
     /// Latency per route pattern and method.
     public var histograms: [Histogram] {
-        lock.lock()
-        let snapshot = latencies
-        lock.unlock()
-        return snapshot.map { key, latency in
+        merged().latencies.map { key, latency in
             var running = 0
             let cumulative = latency.slots.dropLast().map { running += $0; return running }
             return Histogram(route: key.route, method: key.method, cumulative: cumulative, count: latency.slots.reduce(0, +), sum: latency.seconds)
@@ -68,9 +118,7 @@ public final class ServerMetrics: @unchecked Sendable {
     }
 
     public var series: [Series] {
-        lock.lock()
-        defer { lock.unlock() }
-        return counts.map { Series(route: $0.key.route, method: $0.key.method, status: $0.key.status, count: $0.value.count, totalSeconds: $0.value.seconds) }
+        merged().counts.map { Series(route: $0.key.route, method: $0.key.method, status: $0.key.status, count: $0.value.count, totalSeconds: $0.value.seconds) }
             .sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
     }
 }

@@ -18,17 +18,44 @@ public final class StaticFiles: Sendable {
         let fingerprinted: Variants
     }
 
-    struct Variants: Sendable {
-        let identity: PreparedResponse
-        let gzip: PreparedResponse?
+    /// One file under one name: as is and, when it shrinks, gzipped.
+    final class Variants: Sendable {
+        let identity: Form
+        let gzip: Form?
+        /// Both forms carry the same content: a client holding either may revalidate with its tag.
+        let etags: [String]
 
-        func choose(for request: Request) -> PreparedResponse {
-            guard let gzip, Gzip.isAccepted(by: request.headers["Accept-Encoding"]) else { return identity }
+        init(identity: Form, gzip: Form?) {
+            self.identity = identity
+            self.gzip = gzip
+            etags = [identity.ok.headers["ETag"], gzip?.ok.headers["ETag"]].compactMap { $0 }
+        }
+
+        func choose(acceptEncoding: String?) -> Form {
+            guard let gzip, Gzip.isAccepted(by: acceptEncoding) else { return identity }
             return gzip
         }
 
-        /// Both forms carry the same content: a client holding either may revalidate with its tag.
-        var etags: [String] { [identity.headers["ETag"], gzip?.headers["ETag"]].compactMap { $0 } }
+        /// The answer to a GET or HEAD with these two headers: 200, or 304 when the client holds it.
+        func answer(acceptEncoding: String?, ifNoneMatch: String?) -> PreparedResponse {
+            let form = choose(acceptEncoding: acceptEncoding)
+            if let ifNoneMatch, etags.contains(where: { StaticFiles.matches(ifNoneMatch, $0) }) { return form.notModified }
+            return form.ok
+        }
+    }
+
+    /// The 200 and the 304 of one form, both prepared.
+    struct Form: Sendable {
+        let ok: PreparedResponse
+        let notModified: PreparedResponse
+
+        init(_ headers: HTTPHeaders, _ bytes: [UInt8]) {
+            ok = PreparedResponse(status: .ok, headers: headers, bytes: bytes)
+            var validators = headers
+            validators["Content-Type"] = nil
+            validators["Content-Encoding"] = nil
+            notModified = PreparedResponse(status: .notModified, headers: validators, bytes: [])
+        }
     }
 
     /// Formats worth compressing (images and fonts are compressed already).
@@ -45,6 +72,8 @@ public final class StaticFiles: Sendable {
     public let urlPrefix: String
     private let byPath: [String: Asset]
     private let byFingerprint: [String: Asset]
+    /// Every servable request path ("/static/css/app.css", "/static/css/app.3f9a2c1e07.css") by its bytes.
+    let byRawPath: RawPathTable
 
     /// `commonHeaders` go on every answer (the application's security headers).
     public init(directory: String, urlPrefix: String = "/static", commonHeaders: HTTPHeaders = HTTPHeaders()) throws {
@@ -79,14 +108,13 @@ public final class StaticFiles: Sendable {
                 headers["ETag"] = etag
                 headers["Cache-Control"] = cacheControl
                 headers["Content-Type"] = contentType
-                guard let gzipped else { return Variants(identity: PreparedResponse(status: .ok, headers: headers, bytes: bytes), gzip: nil) }
+                guard let gzipped else { return Variants(identity: Form(headers, bytes), gzip: nil) }
                 // Caches must keep the two apart; each has its own validator.
                 headers["Vary"] = "Accept-Encoding"
                 var compressed = headers
                 compressed["Content-Encoding"] = "gzip"
                 compressed["ETag"] = String(etag.dropLast()) + "-gzip\""
-                return Variants(identity: PreparedResponse(status: .ok, headers: headers, bytes: bytes),
-                                gzip: PreparedResponse(status: .ok, headers: compressed, bytes: gzipped))
+                return Variants(identity: Form(headers, bytes), gzip: Form(compressed, gzipped))
             }
             let asset = Asset(
                 bytes: bytes, contentType: contentType, etag: etag, fingerprintedPath: "\(urlPrefix)/\(fingerprinted)",
@@ -96,6 +124,9 @@ public final class StaticFiles: Sendable {
         }
         self.byPath = byPath
         self.byFingerprint = byFingerprint
+        byRawPath = RawPathTable(
+            byPath.map { ("\(urlPrefix)/\($0.key)", $0.value.plain) }
+                + byFingerprint.map { ("\(urlPrefix)/\($0.key)", $0.value.fingerprinted) })
     }
 
     /// The fingerprinted URL of a file ("css/app.css" → "/static/css/app.3f9a2c1e07.css").
@@ -117,14 +148,9 @@ public final class StaticFiles: Sendable {
         } else {
             return Response(status: .notFound, contentType: "text/plain; charset=utf-8", bytes: Array("Not found".utf8))
         }
-        let prepared = variants.choose(for: request)
-        if let tags = request.headers["If-None-Match"], variants.etags.contains(where: { Self.matches(tags, $0) }) {
-            var headers = prepared.headers
-            headers["Content-Type"] = nil
-            headers["Content-Encoding"] = nil
-            return Response(status: .notModified, headers: headers)
-        }
-        return prepared.response
+        return variants.answer(
+            acceptEncoding: request.headers["Accept-Encoding"], ifNoneMatch: request.headers["If-None-Match"]
+        ).response
     }
 
     static func matches(_ ifNoneMatch: String, _ etag: String) -> Bool {
@@ -139,7 +165,7 @@ public final class StaticFiles: Sendable {
         return relative[..<dot] + "." + hash + relative[dot...]
     }
 
-    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+    static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)
@@ -168,6 +194,51 @@ public final class StaticFiles: Sendable {
         case "mp3": "audio/mpeg"
         default: "application/octet-stream"
         }
+    }
+}
+
+/// Prepared files by the bytes of their raw request path: open addressing on an FNV-1a hash, so that
+/// the server's fast path finds a file from libmicrohttpd's C string without making a `String`.
+/// Paths with percent signs are left out: those requests take the ordinary way, which decodes them.
+struct RawPathTable: Sendable {
+    private final class Slot: Sendable {
+        let hash: UInt64
+        let path: [UInt8]
+        let variants: StaticFiles.Variants
+        init(hash: UInt64, path: [UInt8], variants: StaticFiles.Variants) {
+            self.hash = hash
+            self.path = path
+            self.variants = variants
+        }
+    }
+
+    private let slots: [Slot?]
+    private let mask: Int
+
+    init(_ entries: [(String, StaticFiles.Variants)]) {
+        let usable = entries.filter { !$0.0.utf8.contains(UInt8(ascii: "%")) }
+        var size = 16
+        while size < usable.count * 2 { size *= 2 }
+        var slots = [Slot?](repeating: nil, count: size)
+        for (path, variants) in usable {
+            let bytes = Array(path.utf8)
+            let hash = StaticFiles.fnv1a(bytes)
+            var index = Int(truncatingIfNeeded: hash) & (size - 1)
+            while slots[index] != nil { index = (index + 1) & (size - 1) }
+            slots[index] = Slot(hash: hash, path: bytes, variants: variants)
+        }
+        self.slots = slots
+        mask = size - 1
+    }
+
+    func lookup(_ path: UnsafeRawBufferPointer) -> StaticFiles.Variants? {
+        let hash = StaticFiles.fnv1a(path)
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while let slot = slots[index] {
+            if slot.hash == hash, slot.path.elementsEqual(path) { return slot.variants }
+            index = (index + 1) & mask
+        }
+        return nil
     }
 }
 

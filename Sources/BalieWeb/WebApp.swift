@@ -82,6 +82,9 @@ public final class WebApp: HTTPApplication {
 
     // MARK: - HTTPApplication
 
+    /// Static files are answered by the server before routing (the same prepared answers as below).
+    public var preparedFiles: StaticFiles? { staticFiles }
+
     public func respond(to request: Request) -> Response {
         if request.pathSegments.first == "static", request.method == "GET" || request.method == "HEAD" {
             var response = staticFiles.respond(

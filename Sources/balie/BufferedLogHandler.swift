@@ -1,10 +1,11 @@
+import BalieHTTP
 import Foundation
 import Logging
 
-/// A swift-log handler that writes lines to standard error through a buffer, flushed every 200 ms,
-/// when it grows past 64 KiB, or at once for warnings and worse. The access log writes one line per
-/// request; writing each with its own system call under a global lock would cost more than the
-/// request itself.
+/// A swift-log handler that writes lines to standard error through buffers, flushed every 200 ms,
+/// when one grows past 64 KiB, or at once for warnings and worse. The access log writes one line per
+/// request; writing each with its own system call, or queueing every worker thread on one lock,
+/// would cost more than answering a static file.
 struct BufferedLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
@@ -22,26 +23,33 @@ struct BufferedLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        var text = " \(level) \(label): \(message)"
-        if explicit?.isEmpty == false || !metadata.isEmpty {
-            let all = explicit.map { self.metadata.merging($0) { $1 } } ?? self.metadata
-            for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
+    func log(event: LogEvent) {
+        var suffix = ""
+        if event.metadata?.isEmpty == false || !metadata.isEmpty {
+            let all = event.metadata.map { self.metadata.merging($0) { $1 } } ?? self.metadata
+            for key in all.keys.sorted() { suffix += " \(key)=\(all[key]!)" }
         }
-        text += "\n"
-        sink.write(line: text, flush: level >= .warning)
+        sink.write(level: event.level, label: label, message: event.message.description, suffix: suffix)
     }
 
-    /// The shared buffer and its flusher.
+    /// Buffers split by thread (`ThreadIndex`), and their flusher. Within a flush the parts are
+    /// written one after another, so lines of different threads less than 200 ms apart may appear out
+    /// of order; each carries its own timestamp.
     final class Sink: @unchecked Sendable {
         static let standardError = Sink()
         static let flushThreshold = 64 * 1024
+        private static let partCount = 8
 
-        private let lock = NSLock()
-        private var buffer: [UInt8] = []
-        private var second = 0
-        private var secondText = ""
+        private final class Part: @unchecked Sendable {
+            let lock = NSLock()
+            var buffer: [UInt8] = []
+            var second: time_t = 0
+            var secondText: [UInt8] = []
+        }
+
+        private let parts = (0..<Sink.partCount).map { _ in Part() }
+        /// Keeps the chunks of two flushes from interleaving.
+        private let outputLock = NSLock()
         private let timer: DispatchSourceTimer
 
         private init() {
@@ -51,28 +59,43 @@ struct BufferedLogHandler: LogHandler {
             timer.resume()
         }
 
-        /// Appends a line after an ISO 8601 timestamp to the second (formatted once per second).
-        func write(line: String, flush immediately: Bool) {
-            let now = Int(Date().timeIntervalSince1970)
-            lock.lock()
-            if now != second {
-                second = now
-                secondText = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now)))
+        /// Appends "<ISO 8601 time to the second> <level> <label>: <message><suffix>\n"; the time
+        /// is formatted once per second per part.
+        func write(level: Logger.Level, label: String, message: String, suffix: String) {
+            let now = time(nil)  // whole seconds, without reading the precise clock
+            let part = parts[ThreadIndex.slot(among: Self.partCount)]
+            part.lock.lock()
+            if now != part.second {
+                part.second = now
+                part.secondText = Array(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now))).utf8)
             }
-            buffer.append(contentsOf: secondText.utf8)
-            buffer.append(contentsOf: line.utf8)
-            let full = buffer.count >= Self.flushThreshold
-            lock.unlock()
-            if immediately || full { flush() }
+            part.buffer.append(contentsOf: part.secondText)
+            part.buffer.append(UInt8(ascii: " "))
+            part.buffer.append(contentsOf: level.rawValue.utf8)
+            part.buffer.append(UInt8(ascii: " "))
+            part.buffer.append(contentsOf: label.utf8)
+            part.buffer.append(contentsOf: ": ".utf8)
+            part.buffer.append(contentsOf: message.utf8)
+            part.buffer.append(contentsOf: suffix.utf8)
+            part.buffer.append(UInt8(ascii: "\n"))
+            let full = part.buffer.count >= Self.flushThreshold
+            part.lock.unlock()
+            if level >= .warning { flush() } else if full { flush(part) }
         }
 
         func flush() {
-            lock.lock()
-            let pending = buffer
-            buffer.removeAll(keepingCapacity: true)
-            lock.unlock()
+            parts.forEach(flush)
+        }
+
+        private func flush(_ part: Part) {
+            part.lock.lock()
+            let pending = part.buffer
+            part.buffer.removeAll(keepingCapacity: true)
+            part.lock.unlock()
             guard !pending.isEmpty else { return }
+            outputLock.lock()
             FileHandle.standardError.write(Data(pending))
+            outputLock.unlock()
         }
     }
 }

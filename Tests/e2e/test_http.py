@@ -443,6 +443,20 @@ def test_url_longer_than_default_8192_is_414(server, raw):
     assert long.status == 414
 
 
+def test_headers_up_to_the_16_kib_connection_memory_are_read(server, raw):
+    """ServerConfiguration.connectionMemoryBytes (16 KiB) holds the request line and headers and the
+    answer's headers: an 8000-character URL with 2 KB of headers, or 6 KB of headers (a browser sends
+    well under 2 KB here), get their page; 40 KB of headers gets 431."""
+    def filler(kb: int) -> str:
+        return "".join(f"X-Filler-{i}: {'c' * 90}\r\n" for i in range(kb * 10))
+    long_url = raw.request(server.port, "GET /?q=" + "a" * 8000 + f" HTTP/1.1\r\nHost: x\r\n{filler(2)}Connection: close\r\n\r\n")
+    assert long_url.status == 200
+    many_headers = raw.request(server.port, f"GET / HTTP/1.1\r\nHost: x\r\n{filler(6)}Connection: close\r\n\r\n")
+    assert many_headers.status == 200
+    big = raw.request(server.port, f"GET / HTTP/1.1\r\nHost: x\r\nX-Big: {'a' * 40000}\r\nConnection: close\r\n\r\n")
+    assert big.status in (431, 400)
+
+
 def test_per_client_connection_limit(start_server, raw):
     srv = start_server("--max-connections-per-client", "2")
     first = raw.Connection(srv.port)
@@ -826,3 +840,53 @@ def test_static_text_is_gzipped_when_the_client_accepts_it(start_server):
     assert raw.headers["Content-Encoding"] == "gzip" and raw.headers["Content-Length"] == str(len(body))
     assert _gzip.decompress(body) == plain.content and len(body) < len(plain.content) / 3
     assert raw.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Accept-Encoding": "gzip"}, {"Accept-Encoding": "br, gzip;q=0"}, "etag", "gzip-etag", {"If-None-Match": '"stale"'}],
+    ids=["plain", "gzip", "gzip-refused", "304", "304-gzip", "stale-tag"],
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_static_fast_path_answers_as_the_application_does(server, method, headers):
+    """A GET or HEAD of a known static file with no query and no body is answered by the server
+    before routing (Server.preparedAnswer); with a query it goes through the application. Both must
+    give the same status, headers and body."""
+    page = requests.get(server.url("/"), timeout=10).text
+    sheet = re.search(r'href="(/static/css/balie\.[0-9a-f]+\.css)"', page).group(1)
+    for path in (sheet, "/static/css/balie.css", "/static/js/balie.js"):
+        if isinstance(headers, str):
+            accept = {"Accept-Encoding": "gzip"} if headers == "gzip-etag" else {}
+            tag = get_raw(server, path, headers=accept)[1]["etag"]
+            sent = {**accept, "If-None-Match": tag}
+        else:
+            sent = headers
+        fast = get_raw(server, path, method=method, headers=sent)
+        routed = get_raw(server, path + "?via=router", method=method, headers=sent)
+        assert fast[0] == routed[0] and fast[0] in (200, 304), (path, fast[0], routed[0])
+        drop = {"date"}
+        assert {k: v for k, v in fast[1].items() if k not in drop} == {k: v for k, v in routed[1].items() if k not in drop}, path
+        assert fast[2] == routed[2], path
+        if method == "HEAD" or fast[0] == 304:
+            assert fast[2] == b""
+
+
+def test_static_fast_path_is_logged_and_counted(start_server):
+    """Answers given before routing still reach the access log and /metrics under the route /static/*."""
+    server = start_server()
+    before = requests.get(server.url("/metrics"), timeout=10).text
+    count = lambda text: sum(  # noqa: E731
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+        if line.startswith('balie_http_requests_total{route="/static/*",method="GET",status="200"}'))
+    for _ in range(5):
+        assert get_raw(server, "/static/css/balie.css")[0] == 200
+    assert get_raw(server, "/static/css/balie.css", method="HEAD")[0] == 200
+    after = requests.get(server.url("/metrics"), timeout=10).text
+    assert count(after) - count(before) == 5
+    assert 'balie_http_requests_total{route="/static/*",method="HEAD",status="200"}' in after
+    server.stop()
+    lines = [line for line in server.stderr_text().splitlines() if " GET /static/* 200 " in line]
+    assert len(lines) >= 5
+    assert all(re.search(r" GET /static/\* 200 \d+us id=[0-9a-z]+-\d+$", line) for line in lines), lines[:3]
+    ids = [line.rsplit("id=", 1)[1] for line in lines]
+    assert len(set(ids)) == len(ids), "request ids repeat"
