@@ -27,8 +27,16 @@ public final class PreparedResponse: @unchecked Sendable {
         free(storage)
     }
 
+    var nativeAnswer: NativeAnswer { NativeAnswer(response: native, status: UInt32(status.code)) }
+
     /// As a `Response`, headers included for anyone who inspects it.
     public var response: Response {
         Response(status: status, headers: headers, body: .prepared(self))
     }
+}
+
+/// A prepared libmicrohttpd response and its status, as the server queues it.
+struct NativeAnswer: @unchecked Sendable {
+    let response: OpaquePointer
+    let status: UInt32
 }

@@ -33,7 +33,10 @@ public final class Server: @unchecked Sendable {
     private var openStreams: [ObjectIdentifier: ResponseStream] = [:]
     private var tlsStrings: [UnsafeMutablePointer<CChar>] = []
     /// Files answered straight from the C strings, before any `Request` is made (see `preparedAnswer`).
-    private var preparedFiles: StaticFiles?
+    private var preparedFilesOwner: StaticFiles?
+    /// The same, read on every request without touching its reference count (shared by all threads):
+    /// `preparedFilesOwner` keeps it alive.
+    private unowned(unsafe) var preparedFiles: StaticFiles?
     private var preparedRoutePattern = ""
 
     public init(configuration: ServerConfiguration, application: any HTTPApplication, logger: Logger) {
@@ -61,7 +64,8 @@ public final class Server: @unchecked Sendable {
             certificate = strdup(certificatePEM)
             tlsStrings += [key!, certificate!]
         }
-        preparedFiles = application.preparedFiles
+        preparedFilesOwner = application.preparedFiles
+        preparedFiles = preparedFilesOwner
         preparedRoutePattern = (preparedFiles?.urlPrefix ?? "") + "/*"
         let context = Unmanaged.passUnretained(self).toOpaque()
         daemon = cmhd_start_daemon(
@@ -109,8 +113,9 @@ public final class Server: @unchecked Sendable {
         let started = DispatchTime.now()
         var status = 0
         var routePattern: String?
-        /// Set when the request asks for a prepared file and is answered without routing.
-        var prepared: StaticFiles.Variants?
+        /// Set when the request asks for a prepared file and is answered without routing. Owned by the
+        /// server's `StaticFiles`, so not counted here.
+        unowned(unsafe) var prepared: StaticFiles.Variants?
 
         init(method: String, rawPath: String, number: UInt64) {
             self.method = method
@@ -167,12 +172,12 @@ public final class Server: @unchecked Sendable {
         if let variants = exchange.prepared {
             // Queued on this second call, as for every request: queued on the first, libmicrohttpd
             // would close the connection after answering.
-            let prepared = variants.answer(
+            let answer = variants.nativeAnswer(
                 acceptEncoding: header("Accept-Encoding", of: connection),
                 ifNoneMatch: header("If-None-Match", of: connection))
-            exchange.status = prepared.status.code
+            exchange.status = Int(answer.status)
             exchange.routePattern = preparedRoutePattern
-            return MHD_queue_response(connection, UInt32(prepared.status.code), prepared.native)
+            return MHD_queue_response(connection, answer.status, answer.response)
         }
         let response: Response
         if let refusal = exchange.refusal {
@@ -343,15 +348,18 @@ private final class StreamBinding {
 private let accessHandler: MHD_AccessHandlerCallback = {
     cls, connection, url, method, _, uploadData, uploadDataSize, state in
     guard let cls, let connection, let url, let method, let uploadDataSize, let state else { return .NO }
-    let server = Unmanaged<Server>.fromOpaque(cls).takeUnretainedValue()
-    return server.handle(
-        connection: connection, url: url, method: method, uploadData: uploadData, uploadDataSize: uploadDataSize,
-        state: state)
+    // The server outlives its daemon; borrowing it skips a retain and release of one object that
+    // every worker thread would otherwise bounce between the cores.
+    return Unmanaged<Server>.fromOpaque(cls)._withUnsafeGuaranteedRef { server in
+        server.handle(
+            connection: connection, url: url, method: method, uploadData: uploadData, uploadDataSize: uploadDataSize,
+            state: state)
+    }
 }
 
 private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, state, _ in
     guard let cls else { return }
-    Unmanaged<Server>.fromOpaque(cls).takeUnretainedValue().completed(state)
+    Unmanaged<Server>.fromOpaque(cls)._withUnsafeGuaranteedRef { $0.completed(state) }
 }
 
 private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Request counts and durations per route pattern and status, for the Prometheus `/metrics` page.
 /// No paths, queries or bodies: route patterns only.
@@ -55,13 +56,12 @@ public final class ServerMetrics: @unchecked Sendable {
     }
 
     /// One part of the figures, written by the threads whose `ThreadIndex` falls on it; read all together.
-    private final class Shard: @unchecked Sendable {
-        let lock = NSLock()
+    private struct Shard {
         var routes: [RouteKey: RouteFigures] = [:]
         /// The route recorded last: a thread serving a burst of one kind of request skips the hashing.
         var last: (key: RouteKey, figures: RouteFigures)?
 
-        func figures(for key: RouteKey) -> RouteFigures {
+        mutating func figures(for key: RouteKey) -> RouteFigures {
             if let last, last.key == key { return last.figures }
             let figures: RouteFigures
             if let found = routes[key] {
@@ -76,34 +76,33 @@ public final class ServerMetrics: @unchecked Sendable {
     }
 
     private static let shardCount = 8
-    private let shards = (0..<ServerMetrics.shardCount).map { _ in Shard() }
+    private let shards = (0..<ServerMetrics.shardCount).map { _ in LockedValue(Shard()) }
 
     public init() {}
 
     func record(route: String, method: String, status: Int, seconds: Double) {
         let slot = Self.latencyBuckets.firstIndex { seconds <= $0 } ?? Self.latencyBuckets.count
-        let shard = shards[ThreadIndex.slot(among: Self.shardCount)]
         let key = RouteKey(route: route, method: method)
-        shard.lock.lock()
-        shard.figures(for: key).add(status: status, slot: slot, seconds: seconds)
-        shard.lock.unlock()
+        shards[ThreadIndex.slot(among: Self.shardCount)].value.withLock { shard in
+            shard.figures(for: key).add(status: status, slot: slot, seconds: seconds)
+        }
     }
 
     private func merged() -> (counts: [Key: (count: Int, seconds: Double)], latencies: [RouteKey: (slots: [Int], seconds: Double)]) {
         var counts: [Key: (count: Int, seconds: Double)] = [:]
         var latencies: [RouteKey: (slots: [Int], seconds: Double)] = [:]
         for shard in shards {
-            shard.lock.lock()
-            for (key, figures) in shard.routes {
-                let sum = latencies[key] ?? (Array(repeating: 0, count: figures.slots.count), 0)
-                latencies[key] = (zip(sum.slots, figures.slots).map { $0 + $1 }, sum.seconds + figures.seconds)
-                for value in figures.statuses {
-                    let key = Key(route: key.route, method: key.method, status: value.status)
-                    let sum = counts[key] ?? (0, 0)
-                    counts[key] = (sum.count + value.count, sum.seconds + value.seconds)
+            shard.value.withLock { shard in
+                for (key, figures) in shard.routes {
+                    let sum = latencies[key] ?? (Array(repeating: 0, count: figures.slots.count), 0)
+                    latencies[key] = (zip(sum.slots, figures.slots).map { $0 + $1 }, sum.seconds + figures.seconds)
+                    for value in figures.statuses {
+                        let key = Key(route: key.route, method: key.method, status: value.status)
+                        let sum = counts[key] ?? (0, 0)
+                        counts[key] = (sum.count + value.count, sum.seconds + value.seconds)
+                    }
                 }
             }
-            shard.lock.unlock()
         }
         return (counts, latencies)
     }

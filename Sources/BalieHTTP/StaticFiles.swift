@@ -25,10 +25,24 @@ public final class StaticFiles: Sendable {
         /// Both forms carry the same content: a client holding either may revalidate with its tag.
         let etags: [String]
 
+        /// The four prepared answers as libmicrohttpd pointers, for the server's fast path: reading
+        /// these touches no reference count.
+        private let natives: (ok: NativeAnswer, notModified: NativeAnswer, gzipOK: NativeAnswer?, gzipNotModified: NativeAnswer?)
+
         init(identity: Form, gzip: Form?) {
             self.identity = identity
             self.gzip = gzip
             etags = [identity.ok.headers["ETag"], gzip?.ok.headers["ETag"]].compactMap { $0 }
+            natives = (identity.ok.nativeAnswer, identity.notModified.nativeAnswer, gzip?.ok.nativeAnswer, gzip?.notModified.nativeAnswer)
+        }
+
+        /// `answer(acceptEncoding:ifNoneMatch:)` as libmicrohttpd pointers.
+        func nativeAnswer(acceptEncoding: String?, ifNoneMatch: String?) -> NativeAnswer {
+            let zipped = natives.gzipOK != nil && Gzip.isAccepted(by: acceptEncoding)
+            if let ifNoneMatch, etags.contains(where: { StaticFiles.matches(ifNoneMatch, $0) }) {
+                return zipped ? natives.gzipNotModified! : natives.notModified
+            }
+            return zipped ? natives.gzipOK! : natives.ok
         }
 
         func choose(acceptEncoding: String?) -> Form {

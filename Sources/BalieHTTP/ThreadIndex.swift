@@ -48,3 +48,9 @@ public final class StripedCounter: @unchecked Sendable {
 
     public var total: Int { stripes.reduce(0) { $0 + $1.value.load(ordering: .acquiring) } }
 }
+
+/// A `Mutex` in a class, so that a list of them can be kept (one per thread slot).
+public final class LockedValue<Value>: Sendable {
+    public let value: Mutex<Value>
+    public init(_ initial: sending Value) { value = Mutex(initial) }
+}

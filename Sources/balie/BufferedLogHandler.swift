@@ -1,6 +1,7 @@
 import BalieHTTP
 import Foundation
 import Logging
+import Synchronization
 
 /// A swift-log handler that writes lines to standard error through buffers, flushed every 200 ms,
 /// when one grows past 64 KiB, or at once for warnings and worse. The access log writes one line per
@@ -10,12 +11,14 @@ struct BufferedLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level
     let label: String
-    private let sink: Sink
+    /// Not counted: the sink lives as long as the process, and every thread logging would otherwise
+    /// change its reference count, bouncing it between the cores.
+    private unowned(unsafe) let sink: Sink
 
-    init(label: String, level: Logger.Level, sink: Sink = .standardError) {
+    init(label: String, level: Logger.Level) {
         self.label = label
         self.logLevel = level
-        self.sink = sink
+        sink = .standardError
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -40,16 +43,16 @@ struct BufferedLogHandler: LogHandler {
         static let flushThreshold = 64 * 1024
         private static let partCount = 8
 
-        private final class Part: @unchecked Sendable {
-            let lock = NSLock()
+        /// A buffer with the text of its current second.
+        private struct Part {
             var buffer: [UInt8] = []
             var second: time_t = 0
             var secondText: [UInt8] = []
         }
 
-        private let parts = (0..<Sink.partCount).map { _ in Part() }
+        private let parts = (0..<Sink.partCount).map { _ in LockedValue(Part()) }
         /// Keeps the chunks of two flushes from interleaving.
-        private let outputLock = NSLock()
+        private let outputLock = Mutex(())
         private let timer: DispatchSourceTimer
 
         private init() {
@@ -63,39 +66,41 @@ struct BufferedLogHandler: LogHandler {
         /// is formatted once per second per part.
         func write(level: Logger.Level, label: String, message: String, suffix: String) {
             let now = time(nil)  // whole seconds, without reading the precise clock
-            let part = parts[ThreadIndex.slot(among: Self.partCount)]
-            part.lock.lock()
-            if now != part.second {
-                part.second = now
-                part.secondText = Array(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now))).utf8)
+            let index = ThreadIndex.slot(among: Self.partCount)
+            let full = parts[index].value.withLock { part in
+                if now != part.second {
+                    part.second = now
+                    part.secondText = Array(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(now))).utf8)
+                }
+                part.buffer.reserveCapacity(
+                    part.buffer.count + part.secondText.count + level.rawValue.utf8.count + label.utf8.count
+                        + message.utf8.count + suffix.utf8.count + 5)
+                part.buffer.append(contentsOf: part.secondText)
+                part.buffer.append(UInt8(ascii: " "))
+                part.buffer.append(contentsOf: level.rawValue.utf8)
+                part.buffer.append(UInt8(ascii: " "))
+                part.buffer.append(contentsOf: label.utf8)
+                part.buffer.append(contentsOf: ": ".utf8)
+                part.buffer.append(contentsOf: message.utf8)
+                part.buffer.append(contentsOf: suffix.utf8)
+                part.buffer.append(UInt8(ascii: "\n"))
+                return part.buffer.count >= Self.flushThreshold
             }
-            part.buffer.append(contentsOf: part.secondText)
-            part.buffer.append(UInt8(ascii: " "))
-            part.buffer.append(contentsOf: level.rawValue.utf8)
-            part.buffer.append(UInt8(ascii: " "))
-            part.buffer.append(contentsOf: label.utf8)
-            part.buffer.append(contentsOf: ": ".utf8)
-            part.buffer.append(contentsOf: message.utf8)
-            part.buffer.append(contentsOf: suffix.utf8)
-            part.buffer.append(UInt8(ascii: "\n"))
-            let full = part.buffer.count >= Self.flushThreshold
-            part.lock.unlock()
-            if level >= .warning { flush() } else if full { flush(part) }
+            if level >= .warning { flush() } else if full { flush(index) }
         }
 
         func flush() {
-            parts.forEach(flush)
+            parts.indices.forEach(flush)
         }
 
-        private func flush(_ part: Part) {
-            part.lock.lock()
-            let pending = part.buffer
-            part.buffer.removeAll(keepingCapacity: true)
-            part.lock.unlock()
+        private func flush(_ index: Int) {
+            let pending = parts[index].value.withLock { part in
+                defer { part.buffer.removeAll(keepingCapacity: true) }
+                return part.buffer
+            }
             guard !pending.isEmpty else { return }
-            outputLock.lock()
-            FileHandle.standardError.write(Data(pending))
-            outputLock.unlock()
+            outputLock.withLock { _ in FileHandle.standardError.write(Data(pending)) }
         }
     }
 }
+
