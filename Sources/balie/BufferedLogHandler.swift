@@ -77,16 +77,22 @@ struct BufferedLogHandler: LogHandler {
                         + message.utf8.count + suffix.utf8.count + 5)
                 part.buffer.append(contentsOf: part.secondText)
                 part.buffer.append(UInt8(ascii: " "))
-                part.buffer.append(contentsOf: level.rawValue.utf8)
+                Self.append(level.rawValue, to: &part.buffer)
                 part.buffer.append(UInt8(ascii: " "))
-                part.buffer.append(contentsOf: label.utf8)
-                part.buffer.append(contentsOf: ": ".utf8)
-                part.buffer.append(contentsOf: message.utf8)
-                part.buffer.append(contentsOf: suffix.utf8)
+                Self.append(label, to: &part.buffer)
+                part.buffer.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                Self.append(message, to: &part.buffer)
+                Self.append(suffix, to: &part.buffer)
                 part.buffer.append(UInt8(ascii: "\n"))
                 return part.buffer.count >= Self.flushThreshold
             }
             if level >= .warning { flush() } else if full { flush(index) }
+        }
+
+        /// A string's bytes copied in one go (appending its `utf8` view goes byte by byte).
+        private static func append(_ text: String, to buffer: inout [UInt8]) {
+            var text = text
+            text.withUTF8 { buffer.append(contentsOf: $0) }
         }
 
         func flush() {
