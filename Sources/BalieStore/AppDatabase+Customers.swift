@@ -69,38 +69,38 @@ extension AppDatabase: CustomerRepository {
 
     public func customerRecord(number: String, recentContacts: Int) throws -> CustomerRecord? {
         try writer.read { db in
-            guard let customer = try Row.fetchOne(db, sql: "SELECT \(Self.customerColumns) FROM customer WHERE number = ?",
+            guard let customer = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.customerColumns) FROM customer WHERE number = ?"),
                                                   arguments: [number]).map(Self.customer), let id = customer.id
             else { return nil }
             var consents: [Consent.Purpose: (consent: Consent, recordedByName: String?)] = [:]
             // The latest entry per purpose counts.
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT k.id, k.purpose, k.given, k.at, k.recorded_by, k.method, s.full_name FROM consent k
                 LEFT JOIN staff s ON s.id = k.recorded_by
                 WHERE k.customer_id = ? ORDER BY k.at, k.id
-                """, arguments: [id]) {
+                """), arguments: [id]) {
                 guard let purpose = Consent.Purpose(rawValue: row["purpose"]), let method = Consent.Method(rawValue: row["method"]) else { continue }
                 consents[purpose] = (Consent(id: row["id"], customerID: id, purpose: purpose, given: row["given"],
                                              at: Date(timeIntervalSince1970: row["at"]), recordedBy: row["recorded_by"], method: method),
                                      row["full_name"])
             }
-            let followUps = try Row.fetchAll(db, sql: """
+            let followUps = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, description, due, channel FROM follow_up WHERE customer_id = ? AND done = 0 ORDER BY due
-                """, arguments: [id]).map { row in
+                """), arguments: [id]).map { row in
                 FollowUp(id: row["id"], customerID: id, description: row["description"], due: Date(timeIntervalSince1970: row["due"]),
                          channel: PreferredChannel(rawValue: row["channel"]) ?? .letter)
             }
-            let messages = try Row.fetchAll(db, sql: """
+            let messages = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, title, sent_at FROM message WHERE customer_id = ? AND read = 0 AND important = 1 ORDER BY sent_at DESC
-                """, arguments: [id]).map { row in
+                """), arguments: [id]).map { row in
                 Message(id: row["id"], customerID: id, title: row["title"], sentAt: Date(timeIntervalSince1970: row["sent_at"]),
                         isImportant: true, isRead: false)
             }
-            let contacts = try Row.fetchAll(db, sql: """
+            let contacts = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, customer_id, channel, at, topic, summary, outcome, source_system FROM contact
                 WHERE customer_id = ? ORDER BY at DESC, id DESC LIMIT ?
-                """, arguments: [id, recentContacts]).map(Self.contact)
-            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM contact WHERE customer_id = ?", arguments: [id]) ?? 0
+                """), arguments: [id, recentContacts]).map(Self.contact)
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM contact WHERE customer_id = ?"), arguments: [id]) ?? 0
             return CustomerRecord(customer: customer, consents: consents, openFollowUps: followUps,
                                   unreadImportantMessages: messages, recentContacts: contacts, contactCount: count)
         }

@@ -207,12 +207,12 @@ extension AppDatabase: SessionRepository {
 
     public func taskHistory(customerID: Int64) throws -> [TaskHistoryEntry] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT t.id, t.task_id, t.names, s.started_at, s.self_reliance,
                        (SELECT group_concat(actor) FROM session_step WHERE session_task_id = t.id) AS actors
                 FROM session_task t JOIN assisted_session s ON s.id = t.session_id
                 WHERE s.customer_id = ? AND s.phase = 'closed' ORDER BY t.task_id, s.started_at
-                """, arguments: [customerID]).map { row in
+                """), arguments: [customerID]).map { row in
                 let names = (try? JSONDecoder().decode([String: String].self, from: Data((row["names"] as String).utf8))) ?? [:]
                 let actors = ((row["actors"] as String?) ?? "").split(separator: ",").compactMap { StepActor(rawValue: String($0)) }
                 return TaskHistoryEntry(taskID: row["task_id"], taskNames: names, date: Date(timeIntervalSince1970: row["started_at"]),
@@ -244,9 +244,9 @@ extension AppDatabase: SessionRepository {
     /// Whether the customer's latest answer for a purpose is yes.
     public func hasConsent(customerID: Int64, purpose: Consent.Purpose) throws -> Bool {
         try writer.read { db in
-            try Bool.fetchOne(db, sql: """
+            try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT given FROM consent WHERE customer_id = ? AND purpose = ? ORDER BY at DESC, id DESC LIMIT 1
-                """, arguments: [customerID, purpose.rawValue]) ?? false
+                """), arguments: [customerID, purpose.rawValue]) ?? false
         }
     }
 

@@ -40,7 +40,7 @@ extension AppDatabase: StaffRepository {
 
     public func staff(id: Int64) throws -> Staff? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.staffColumns) FROM staff WHERE id = ?", arguments: [id]).map(Self.staff)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.staffColumns) FROM staff WHERE id = ?"), arguments: [id]).map(Self.staff)
         }
     }
 
@@ -62,7 +62,7 @@ extension AppDatabase: StaffRepository {
     public func session(tokenHash: String) throws -> StaffSession? {
         try writer.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT token_hash, staff_id, created_at, last_seen_at, client_address FROM staff_session WHERE token_hash = ?",
+                db.cachedStatement(sql: "SELECT token_hash, staff_id, created_at, last_seen_at, client_address FROM staff_session WHERE token_hash = ?"),
                 arguments: [tokenHash]
             ).map { row in
                 StaffSession(
@@ -131,8 +131,9 @@ extension AppDatabase: AuditRepository {
 
     /// Within a transaction that also does what is audited, so that neither happens without the other.
     static func appendAudit(_ event: AuditEvent, in db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO audit_event(at, action, actor_id, actor_role, subject, origin, detail, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO audit_event(at, action, actor_id, actor_role, subject, origin, detail, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(
             arguments: [event.at.timeIntervalSince1970, event.action.rawValue, event.actorID, event.actorRole?.rawValue,
                         event.subject, event.origin, event.detail, event.reason])
     }
