@@ -152,7 +152,8 @@ extension AppDatabase: HelpRequestRepository {
 
     private func helpRequests(where condition: String, _ arguments: StatementArguments, order: String, limit: Int = 500) throws -> [HelpRequest] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.helpColumns) FROM help_request WHERE \(condition) ORDER BY \(order) LIMIT ?",
+            // Cached: the conditions and orders are the fixed ones of the functions above.
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.helpColumns) FROM help_request WHERE \(condition) ORDER BY \(order) LIMIT ?"),
                              arguments: arguments + [limit]).map(Self.helpRequest)
         }
     }

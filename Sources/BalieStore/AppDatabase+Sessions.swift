@@ -19,25 +19,25 @@ extension AppDatabase: SessionRepository {
     /// A session with its tasks; with `details` also its steps and notes (adding a step needs only their count).
     public func session(id: Int64, details: Bool = true) throws -> AssistedSession? {
         try writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, customer_id, staff_id, kiosk, started_at, finished_at, waiting_seconds, phase, language,
                        effort_score, self_reliance, channel_advice FROM assisted_session WHERE id = ?
-                """, arguments: [id]) else { return nil }
-            let tasks = try Row.fetchAll(db, sql: """
+                """), arguments: [id]) else { return nil }
+            let tasks = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, task_id, task_group, names, added_at, outcome, outcome_detail, partner, follow_up_who, follow_up_due,
                        follow_up_channel FROM session_task WHERE session_id = ? ORDER BY id
-                """, arguments: [id]).map(Self.sessionTask)
+                """), arguments: [id]).map(Self.sessionTask)
             guard details else {
                 return Self.assistedSession(row, tasks: tasks, steps: [], notes: [])
             }
-            let steps = try Row.fetchAll(db, sql: """
+            let steps = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, session_task_id, description, actor, reason, at FROM session_step WHERE session_id = ? ORDER BY id
-                """, arguments: [id]).map { row in
+                """), arguments: [id]).map { row in
                 SessionStep(id: row["id"], sessionTaskID: row["session_task_id"], description: row["description"],
                             actor: StepActor(rawValue: row["actor"]) ?? .customerWithHelp, reason: row["reason"],
                             at: Date(timeIntervalSince1970: row["at"]))
             }
-            let notes = try Row.fetchAll(db, sql: "SELECT id, text, at FROM session_note WHERE session_id = ? ORDER BY id",
+            let notes = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, text, at FROM session_note WHERE session_id = ? ORDER BY id"),
                                          arguments: [id]).map { row in
                 SessionNote(id: row["id"], text: row["text"], at: Date(timeIntervalSince1970: row["at"]))
             }
@@ -57,7 +57,7 @@ extension AppDatabase: SessionRepository {
     }
 
     public func stepCount(sessionID: Int64) throws -> Int {
-        try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session_step WHERE session_id = ?", arguments: [sessionID]) ?? 0 }
+        try writer.read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM session_step WHERE session_id = ?"), arguments: [sessionID]) ?? 0 }
     }
 
     private static func sessionTask(_ row: Row) -> SessionTask {
@@ -101,7 +101,7 @@ extension AppDatabase: SessionRepository {
     public func addStep(sessionID: Int64, _ step: SessionStep) throws {
         // Steps come in from many kiosks at once: they share commits (see WriteBatcher).
         try batcher.write(to: writer) { db in
-            try db.execute(sql: "INSERT INTO session_step(session_id, session_task_id, description, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO session_step(session_id, session_task_id, description, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)").execute(
                            arguments: [sessionID, step.sessionTaskID, step.description, step.actor.rawValue, step.reason,
                                        step.at.timeIntervalSince1970])
         }
@@ -109,7 +109,7 @@ extension AppDatabase: SessionRepository {
 
     public func addNote(sessionID: Int64, _ note: SessionNote) throws {
         try batcher.write(to: writer) { db in
-            try db.execute(sql: "INSERT INTO session_note(session_id, text, at) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO session_note(session_id, text, at) VALUES (?, ?, ?)").execute(
                            arguments: [sessionID, note.text, note.at.timeIntervalSince1970])
         }
     }

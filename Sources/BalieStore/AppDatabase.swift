@@ -16,13 +16,20 @@ public final class AppDatabase: Sendable {
     /// How long commits take (the durable part of every write), for `/metrics`.
     public let commits: CommitStatistics
 
+    /// Read connections for a server with this many worker threads: one each, so that a worker
+    /// rarely waits for another's read (each request reads a few times), at least 4 and at most 32
+    /// (each connection keeps its own page cache).
+    public static func readerCount(workerThreads: Int) -> Int { min(32, max(4, workerThreads * 2)) }
+
     /// Opens (and creates, then migrates) the database file at `path`. `migrate: false` opens it as
     /// it is, for checking a file that may be damaged.
-    public init(path: String, migrate: Bool = true) throws {
+    /// `readers`: connections that may read at once (default `readerCount(workerThreads:)` for one
+    /// worker per core).
+    public init(path: String, migrate: Bool = true, readers: Int? = nil) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
         configuration.foreignKeysEnabled = true
-        configuration.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        configuration.maximumReaderCount = readers ?? Self.readerCount(workerThreads: ProcessInfo.processInfo.activeProcessorCount)
         let commits = CommitStatistics()
         configuration.prepareDatabase { db in
             // Commit times of the writer only (readers commit read transactions too): the figure that says

@@ -20,9 +20,9 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String { database ?? Environment.value("DATABASE") ?? "balie.sqlite" }
 
-    func open(migrate: Bool = true) throws -> AppDatabase {
+    func open(migrate: Bool = true, readers: Int? = nil) throws -> AppDatabase {
         do {
-            return try AppDatabase(path: path, migrate: migrate)
+            return try AppDatabase(path: path, migrate: migrate, readers: readers)
         } catch {
             throw CommandError("Cannot open the database \(path): \(error)")
         }

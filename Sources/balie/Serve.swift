@@ -104,7 +104,7 @@ struct Serve: ParsableCommand {
 
         let lock = try ServeLock.acquire(database.path)
         defer { lock.release() }
-        let db = try database.open()
+        let db = try database.open(readers: AppDatabase.readerCount(workerThreads: server.threads))
         if Environment.flag("DEMO", demo) { try DemoData.fill(db) }
         let retentionPolicy = try retention.policy()
         let app = try WebApp(configuration: web, database: db, logger: logger)
