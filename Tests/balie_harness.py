@@ -109,6 +109,9 @@ def _launch(args: tuple, tmp_dir: Path, www: str | os.PathLike | None, env: dict
     command += [str(a) for a in args]
     # The server reads BALIE_<OPTION> variables; keep the caller's out so each test says what it uses.
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("BALIE_")}
+    # Every page is also rendered from the templates as written and must equal the per-language copy
+    # the server sends (PageRenderer, TranslatedTemplates): a difference stops the server.
+    full_env["BALIE_CHECK_TRANSLATED_TEMPLATES"] = "1"
     full_env.update(env or {})
     stderr_file = open(stderr_path, "wb")
     process = subprocess.Popen(

@@ -33,8 +33,11 @@ public final class WebApp: HTTPApplication {
         staticFiles = try StaticFiles(
             directory: configuration.wwwDirectory + "/static",
             commonHeaders: Self.securityHeaders(secure: configuration.isTLS))
-        renderer = try PageRenderer(directory: configuration.wwwDirectory + "/templates")
-        localization = try Localization(directory: configuration.localesDirectory)
+        let localization = try Localization(directory: configuration.localesDirectory)
+        self.localization = localization
+        renderer = try PageRenderer(
+            directory: configuration.wwwDirectory + "/templates",
+            translations: Dictionary(uniqueKeysWithValues: localization.languages.map { ($0.code, localization.table($0.code)) }))
         csrfKey = try database.secret(named: "csrf")
         health = HealthProbe(database: database)
         openAPIDocument = Array(try Data(contentsOf: URL(fileURLWithPath: configuration.wwwDirectory + "/openapi.json")))

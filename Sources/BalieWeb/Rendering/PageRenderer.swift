@@ -12,35 +12,65 @@ public final class PageRenderer: Sendable {
 
     private let library: MustacheLibrary
     public let templateNames: [String]
+    /// Languages with their own copies of every template (`TranslatedTemplates`).
+    let translatedLanguages: Set<String>
+    /// Render every page from the original too and stop if the copies differ (tests).
+    private let checkTranslated = ProcessInfo.processInfo.environment["BALIE_CHECK_TRANSLATED_TEMPLATES"] == "1"
 
-    public init(directory: String) throws {
+    /// `translations`: each language's table, as pages receive it in `t`.
+    public init(directory: String, translations: [String: [String: any Sendable]] = [:]) throws {
         MustacheContentTypes.register(ByteHTMLEscaping(), named: ByteHTMLEscaping.name)
         var library = MustacheLibrary()
-        var names: [String] = []
+        var texts: [String: String] = [:]
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         let files = FileManager.default.enumerator(atPath: root)
         while let relative = files?.nextObject() as? String {
             guard relative.hasSuffix(".mustache") else { continue }
-            let name = String(relative.dropLast(".mustache".count))
-            // Every template (partials and parents too: each starts over as HTML) escapes with
-            // `ByteHTMLEscaping`; the pragma renders as nothing.
-            let text = "{{% CONTENT_TYPE: \(ByteHTMLEscaping.name)}}"
-                + (try String(contentsOfFile: root + "/" + relative, encoding: .utf8))
-            try library.register(text, named: name)
-            // Mustache section names cannot hold "/", so parents are named with dots:
-            // `{{<components.field}}…{{/components.field}}`; partials use either name.
-            if name.contains("/") { try library.register(text, named: name.replacingOccurrences(of: "/", with: ".")) }
-            names.append(name)
+            texts[String(relative.dropLast(".mustache".count))] = try String(contentsOfFile: root + "/" + relative, encoding: .utf8)
+        }
+        // Every template (partials and parents too: each starts over as HTML) escapes with
+        // `ByteHTMLEscaping`; the pragma renders as nothing.
+        let pragma = "{{% CONTENT_TYPE: \(ByteHTMLEscaping.name)}}"
+        // Mustache section names cannot hold "/", so parents are named with dots:
+        // `{{<components.field}}…{{/components.field}}`; partials use either name.
+        let known = Set(texts.keys.flatMap { [$0, $0.replacingOccurrences(of: "/", with: ".")] })
+        for (name, text) in texts {
+            try library.register(pragma + text, named: name)
+            if name.contains("/") { try library.register(pragma + text, named: name.replacingOccurrences(of: "/", with: ".")) }
+        }
+        var translated: Set<String> = []
+        for (language, table) in translations {
+            let copies = texts.mapValues { TranslatedTemplates.translate($0, table: table, language: language, templates: known) }
+            guard !copies.values.contains(where: { $0 == nil }) else { continue }
+            for (name, copy) in copies { try library.register(pragma + copy!, named: TranslatedTemplates.name(name, language: language)) }
+            translated.insert(language)
         }
         self.library = library
-        self.templateNames = names.sorted()
+        self.templateNames = texts.keys.sorted()
+        translatedLanguages = translated
     }
 
+    /// Renders `template`; with the page's language in `context["lang"]` from that language's copy.
     public func render(_ template: String, _ context: [String: Any]) throws -> String {
+        if let language = context["lang"] as? String, translatedLanguages.contains(language) {
+            guard let html = library.render(context, withTemplate: TranslatedTemplates.name(template, language: language)) else {
+                throw RenderError.missingTemplate(template)
+            }
+            if checkTranslated {
+                let original = library.render(context, withTemplate: template)
+                precondition(html == original, "The \(language) copy of \(template) renders differently: \(Self.firstDifference(html, original ?? ""))")
+            }
+            return html
+        }
         guard let html = library.render(context, withTemplate: template) else {
             throw RenderError.missingTemplate(template)
         }
         return html
+    }
+
+    static func firstDifference(_ a: String, _ b: String) -> String {
+        let common = zip(a, b).prefix { $0 == $1 }.count
+        return "at \(common): «\(a.dropFirst(max(0, common - 60)).prefix(160))» against «\(b.dropFirst(max(0, common - 60)).prefix(160))»"
     }
 }
 
