@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import Synchronization
 
 /// Renders the Mustache templates of `www/templates` (HTML-escaped by default).
 public final class PageRenderer: Sendable {
@@ -12,10 +13,22 @@ public final class PageRenderer: Sendable {
 
     private let library: MustacheLibrary
     public let templateNames: [String]
-    /// Languages with their own copies of every template (`TranslatedTemplates`).
-    let translatedLanguages: Set<String>
+    /// The templates as written (without the pragma), for the language copies.
+    private let texts: [String: String]
+    /// Every name a partial or parent may use.
+    private let knownNames: Set<String>
+    /// Each language's table, as pages receive it in `t`.
+    private let translations: [String: [String: any Sendable]]
+    /// Each language's copies (`TranslatedTemplates`), made the first time a page in that language is
+    /// asked for, off the request (until then pages render from the templates as written): start-up
+    /// stays short and a language nobody uses costs no memory.
+    private let copies = Mutex<[String: MustacheLibrary]>([:])
+    private let languagesInPreparation = Mutex<Set<String>>([])
     /// Render every page from the original too and stop if the copies differ (tests).
     private let checkTranslated = ProcessInfo.processInfo.environment["BALIE_CHECK_TRANSLATED_TEMPLATES"] == "1"
+    /// Every template (partials and parents too: each starts over as HTML) escapes with
+    /// `ByteHTMLEscaping`; the pragma renders as nothing.
+    private static let pragma = "{{% CONTENT_TYPE: \(ByteHTMLEscaping.name)}}"
 
     /// `translations`: each language's table, as pages receive it in `t`.
     public init(directory: String, translations: [String: [String: any Sendable]] = [:]) throws {
@@ -28,44 +41,64 @@ public final class PageRenderer: Sendable {
             guard relative.hasSuffix(".mustache") else { continue }
             texts[String(relative.dropLast(".mustache".count))] = try String(contentsOfFile: root + "/" + relative, encoding: .utf8)
         }
-        // Every template (partials and parents too: each starts over as HTML) escapes with
-        // `ByteHTMLEscaping`; the pragma renders as nothing.
-        let pragma = "{{% CONTENT_TYPE: \(ByteHTMLEscaping.name)}}"
-        // Mustache section names cannot hold "/", so parents are named with dots:
-        // `{{<components.field}}…{{/components.field}}`; partials use either name.
-        let known = Set(texts.keys.flatMap { [$0, $0.replacingOccurrences(of: "/", with: ".")] })
         for (name, text) in texts {
-            try library.register(pragma + text, named: name)
-            if name.contains("/") { try library.register(pragma + text, named: name.replacingOccurrences(of: "/", with: ".")) }
-        }
-        var translated: Set<String> = []
-        for (language, table) in translations {
-            let copies = texts.mapValues { TranslatedTemplates.translate($0, table: table, language: language, templates: known) }
-            guard !copies.values.contains(where: { $0 == nil }) else { continue }
-            for (name, copy) in copies { try library.register(pragma + copy!, named: TranslatedTemplates.name(name, language: language)) }
-            translated.insert(language)
+            let template = try MustacheTemplate(string: Self.pragma + text)
+            library.register(template, named: name)
+            // Mustache section names cannot hold "/", so parents are named with dots:
+            // `{{<components.field}}…{{/components.field}}`; partials use either name.
+            if name.contains("/") { library.register(template, named: name.replacingOccurrences(of: "/", with: ".")) }
         }
         self.library = library
-        self.templateNames = texts.keys.sorted()
-        translatedLanguages = translated
+        self.texts = texts
+        templateNames = texts.keys.sorted()
+        knownNames = Set(texts.keys.flatMap { [$0, $0.replacingOccurrences(of: "/", with: ".")] })
+        self.translations = translations
     }
 
-    /// Renders `template`; with the page's language in `context["lang"]` from that language's copy.
+    /// Makes the copies of one language now (the server does it in the background on first use); false
+    /// when the language has no table or a template cannot be copied.
+    @discardableResult
+    func prepareCopies(for language: String) -> Bool {
+        if copies.withLock({ $0[language] != nil }) { return true }
+        guard let table = translations[language] else { return false }
+        var library = MustacheLibrary()
+        for (name, text) in texts {
+            guard let copy = TranslatedTemplates.translate(text, table: table, language: language, templates: knownNames),
+                let template = try? MustacheTemplate(string: Self.pragma + copy)
+            else { return false }
+            library.register(template, named: TranslatedTemplates.name(name, language: language))
+        }
+        copies.withLock { $0[language] = library }
+        return true
+    }
+
+    func hasCopies(for language: String) -> Bool { copies.withLock { $0[language] != nil } }
+
+    /// Renders `template`; with the page's language in `context["lang"]`, from that language's copy
+    /// once it is made.
     public func render(_ template: String, _ context: [String: Any]) throws -> String {
-        if let language = context["lang"] as? String, translatedLanguages.contains(language) {
-            guard let html = library.render(context, withTemplate: TranslatedTemplates.name(template, language: language)) else {
-                throw RenderError.missingTemplate(template)
+        if let language = context["lang"] as? String, translations[language] != nil {
+            if let copy = copies.withLock({ $0[language] }) {
+                guard let html = copy.render(context, withTemplate: TranslatedTemplates.name(template, language: language)) else {
+                    throw RenderError.missingTemplate(template)
+                }
+                if checkTranslated {
+                    let original = library.render(context, withTemplate: template)
+                    precondition(html == original, "The \(language) copy of \(template) renders differently: \(Self.firstDifference(html, original ?? ""))")
+                }
+                return html
             }
-            if checkTranslated {
-                let original = library.render(context, withTemplate: template)
-                precondition(html == original, "The \(language) copy of \(template) renders differently: \(Self.firstDifference(html, original ?? ""))")
-            }
-            return html
+            prepareInBackground(language)
         }
         guard let html = library.render(context, withTemplate: template) else {
             throw RenderError.missingTemplate(template)
         }
         return html
+    }
+
+    private func prepareInBackground(_ language: String) {
+        guard languagesInPreparation.withLock({ $0.insert(language).inserted }) else { return }
+        DispatchQueue.global(qos: .utility).async { self.prepareCopies(for: language) }
     }
 
     static func firstDifference(_ a: String, _ b: String) -> String {
