@@ -129,6 +129,11 @@ extension AppDatabase: AuditRepository {
         try writer.write { db in try Self.appendAudit(event, in: db) }
     }
 
+    /// Several rows in one transaction: all stored or none.
+    public func appendAudit(_ events: [AuditEvent]) throws {
+        try writer.write { db in try events.forEach { try Self.appendAudit($0, in: db) } }
+    }
+
     /// Within a transaction that also does what is audited, so that neither happens without the other.
     static func appendAudit(_ event: AuditEvent, in db: Database) throws {
         try db.cachedStatement(

@@ -76,6 +76,25 @@ def test_customer_read_is_audited_with_etag(api):
     assert db_rows(server.database, "SELECT count(*) FROM audit_event WHERE action = 'api-request' AND origin LIKE 'api:crm/%'")[0][0] >= 2
 
 
+def test_audited_read_writes_both_rows_in_one_durable_commit(api):
+    """What the client saw (customer-searched) and the request itself (api-request) are stored together,
+    before the answer: one commit per audited API read, counted in /metrics."""
+    server, token, _ = api
+
+    def commits() -> float:
+        text = requests.get(server.url("/metrics"), timeout=10).text
+        return float(next(line.split()[-1] for line in text.splitlines() if line.startswith("balie_db_commit_seconds_count")))
+
+    searched = "SELECT count(*) FROM audit_event WHERE action = 'customer-searched' AND origin LIKE 'api:crm/%'"
+    requested = "SELECT count(*) FROM audit_event WHERE action = 'api-request' AND origin LIKE 'api:crm/%'"
+    before = (commits(), db_rows(server.database, searched)[0][0], db_rows(server.database, requested)[0][0])
+    for _ in range(5):
+        assert requests.get(server.url("/api/v1/customers?q=de"), headers=auth(token), timeout=10).status_code == 200
+    after = (commits(), db_rows(server.database, searched)[0][0], db_rows(server.database, requested)[0][0])
+    assert after[1] - before[1] == 5 and after[2] - before[2] == 5
+    assert after[0] - before[0] == 5, f"commits: {before[0]} -> {after[0]}"
+
+
 def test_idempotent_contact_post_ten_times_stores_one(api):
     server, token, _ = api
     number = db_rows(server.database, "SELECT number FROM customer ORDER BY id LIMIT 1 OFFSET 5")[0][0]

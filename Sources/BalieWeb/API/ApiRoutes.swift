@@ -23,7 +23,7 @@ extension WebApp {
         get("/api/v1/customers-by-postcode", .api(.customersRead)) { [unowned self] request in try apiSearch(request) }
         get("/api/v1/customers/:number", .api(.customersRead)) { [unowned self] request in
             guard let record = try database.customerRecord(number: try apiNumber(request), recentContacts: 0) else { throw ApiError.notFound }
-            try auditApiView(.customerViewed, subject: record.customer.number, request)
+            auditApiView(.customerViewed, subject: record.customer.number, request)
             return try etagged(.json(ApiCustomer(record)), request)
         }
         get("/api/v1/customers/:number/contacts", .api(.contactsRead)) { [unowned self] request in try apiContacts(request) }
@@ -41,7 +41,8 @@ extension WebApp {
 
     func runAPI(_ route: WebRoute, _ request: Request, scope: ApiScope) -> Response {
         var token: ApiToken?
-        let response: Response
+        var response: Response
+        let pending = PendingAudit()
         do {
             if let tags = request.headers["If-None-Match"], tags.utf8.count > 200 {
                 throw HTTPError.malformed("If-None-Match is longer than 200 characters.")
@@ -54,15 +55,22 @@ extension WebApp {
             guard found.scopes.contains(scope) else { throw ApiError.forbidden(scope) }
             var page = PageRequest(http: request, visit: Visit(request: request, localization: localization, csrfKey: csrfKey), form: QueryParameters())
             page.apiToken = found
+            page.apiAudit = pending
             response = try route.handler(page)
         } catch {
             response = apiProblem(error, request: request)
         }
         if let token {
             // Each use of a token is audited: which client, which route, the answer (never the query values).
-            try? database.appendAudit(AuditEvent(
+            // Written together with what the handler saw; if that cannot be stored, the answer is withheld.
+            let own = AuditEvent(
                 at: Date(), action: .apiRequest, actorID: nil, subject: request.parameters["number"], origin: "api:\(token.name)/\(request.clientAddress)",
-                detail: "\(request.method) \(request.routePattern ?? "-") \(response.status.code)"))
+                detail: "\(request.method) \(request.routePattern ?? "-") \(response.status.code)")
+            do {
+                try database.appendAudit(pending.events + [own])
+            } catch where !pending.events.isEmpty {
+                response = apiProblem(error, request: request)
+            } catch {}
         }
         var secured = secured(response, request: request, personal: true)
         if response.status == .unauthorized { secured.headers["WWW-Authenticate"] = "Bearer realm=\"balie\"" }
@@ -116,7 +124,7 @@ extension WebApp {
             search = .postcodeAndBirthDate(postcode, birth)
         }
         let results = try database.searchCustomers(search, limit: limit)
-        try database.appendAudit(AuditEvent(at: Date(), action: .customerSearched, actorID: nil, subject: nil,
+        request.apiAudit?.append(AuditEvent(at: Date(), action: .customerSearched, actorID: nil, subject: nil,
                                             origin: "api:\(request.apiToken!.name)/\(request.http.clientAddress)",
                                             detail: "\(search.shape): \(results.count) shown"))
         return try etagged(.json(ApiPage(items: results.map(ApiCustomerSummary.init), next_cursor: nil)), request)
@@ -136,7 +144,7 @@ extension WebApp {
         let contacts = try database.contacts(customerID: id, before: cursor, limit: limit + 1)
         let shown = Array(contacts.prefix(limit))
         let next = contacts.count > limit ? shown.last.map { "\($0.at.timeIntervalSince1970)_\($0.id!)" } : nil
-        try auditApiView(.contactsViewed, subject: customer.number, request)
+        auditApiView(.contactsViewed, subject: customer.number, request)
         return try etagged(.json(ApiPage(items: shown.map(ApiContact.init), next_cursor: next)), request)
     }
 
@@ -244,8 +252,9 @@ extension WebApp {
         return limit
     }
 
-    private func auditApiView(_ action: AuditEvent.Action, subject: String, _ request: PageRequest) throws {
-        try database.appendAudit(AuditEvent(at: Date(), action: action, actorID: nil, subject: subject,
+    /// Recorded for `runAPI` to write with the request's own row before the answer goes out.
+    private func auditApiView(_ action: AuditEvent.Action, subject: String, _ request: PageRequest) {
+        request.apiAudit?.append(AuditEvent(at: Date(), action: action, actorID: nil, subject: subject,
                                             origin: "api:\(request.apiToken!.name)/\(request.http.clientAddress)"))
     }
 

@@ -9,6 +9,9 @@ struct PageRequest {
     let form: QueryParameters
     /// The API client's token, on API routes.
     var apiToken: ApiToken? = nil
+    /// On API routes: what the handler saw, written by `runAPI` in one transaction with the request's
+    /// own audit row before the answer leaves (one durable commit per request instead of two).
+    var apiAudit: PendingAudit? = nil
 
     var parameters: [String: String] { http.parameters }
     var signedIn: SignedIn? { visit.signedIn }
@@ -21,4 +24,10 @@ typealias PageHandler = @Sendable (PageRequest) throws -> Response
 struct WebRoute: Sendable {
     let access: Access
     let handler: PageHandler
+}
+
+/// Audit rows a handler has to have written before its answer goes out.
+final class PendingAudit {
+    private(set) var events: [AuditEvent] = []
+    func append(_ event: AuditEvent) { events.append(event) }
 }
