@@ -36,25 +36,27 @@ public final class StaticFiles: Sendable {
             natives = (identity.ok.nativeAnswer, identity.notModified.nativeAnswer, gzip?.ok.nativeAnswer, gzip?.notModified.nativeAnswer)
         }
 
-        /// `answer(acceptEncoding:ifNoneMatch:)` as libmicrohttpd pointers.
-        func nativeAnswer(acceptEncoding: String?, ifNoneMatch: String?) -> NativeAnswer {
-            let zipped = natives.gzipOK != nil && Gzip.isAccepted(by: acceptEncoding)
-            if let ifNoneMatch, etags.contains(where: { StaticFiles.matches(ifNoneMatch, $0) }) {
-                return zipped ? natives.gzipNotModified! : natives.notModified
-            }
-            return zipped ? natives.gzipOK! : natives.ok
-        }
-
-        func choose(acceptEncoding: String?) -> Form {
-            guard let gzip, Gzip.isAccepted(by: acceptEncoding) else { return identity }
-            return gzip
-        }
-
         /// The answer to a GET or HEAD with these two headers: 200, or 304 when the client holds it.
         func answer(acceptEncoding: String?, ifNoneMatch: String?) -> PreparedResponse {
-            let form = choose(acceptEncoding: acceptEncoding)
-            if let ifNoneMatch, etags.contains(where: { StaticFiles.matches(ifNoneMatch, $0) }) { return form.notModified }
-            return form.ok
+            let (zipped, notModified) = pick(acceptEncoding: acceptEncoding, ifNoneMatch: ifNoneMatch)
+            let form = zipped ? gzip! : identity
+            return notModified ? form.notModified : form.ok
+        }
+
+        /// The same answer as libmicrohttpd pointers, for the server's fast path.
+        func nativeAnswer(acceptEncoding: String?, ifNoneMatch: String?) -> NativeAnswer {
+            switch pick(acceptEncoding: acceptEncoding, ifNoneMatch: ifNoneMatch) {
+            case (false, false): natives.ok
+            case (false, true): natives.notModified
+            case (true, false): natives.gzipOK!
+            case (true, true): natives.gzipNotModified!
+            }
+        }
+
+        /// Whether the gzipped form goes out, and whether as a 304.
+        private func pick(acceptEncoding: String?, ifNoneMatch: String?) -> (zipped: Bool, notModified: Bool) {
+            (natives.gzipOK != nil && Gzip.isAccepted(by: acceptEncoding),
+             ifNoneMatch.map { tags in etags.contains { StaticFiles.matches(tags, $0) } } ?? false)
         }
     }
 

@@ -51,6 +51,14 @@ import Testing
         #expect(notModified.headers["Content-Type"] == nil && notModified.headers["Content-Encoding"] == nil)
         #expect(notModified.headers["ETag"] == gzip.headers["ETag"])
         #expect(variants.answer(acceptEncoding: nil, ifNoneMatch: "\"other\"").status == .ok)
+        // The fast path's pointers are the same answers.
+        for accept in [nil, "gzip", "br"] as [String?] {
+            for tags in [nil, tag, gzip.headers["ETag"], "\"other\""] as [String?] {
+                let prepared = variants.answer(acceptEncoding: accept, ifNoneMatch: tags)
+                let native = variants.nativeAnswer(acceptEncoding: accept, ifNoneMatch: tags)
+                #expect(native.response == prepared.native && native.status == UInt32(prepared.status.code))
+            }
+        }
     }
 
     @Test func accessLogLineHasEveryFieldAndNothingMore() {
