@@ -5,6 +5,12 @@ Every test talks to the real `balie serve` binary over real HTTP. The binary is
 lead builds it; these tests never build). Each server gets a fresh temporary
 SQLite database and a free port (`--port 0`; the port is read from the first
 line on stdout), and is always stopped again: SIGTERM, wait, SIGKILL on timeout.
+
+Servers started with `--demo` get a copy of one demo database built per test run (`balie demo`), so
+they start at once instead of filling six months of history each time. Servers started without
+`--demo` and without `--kiosk` get the single-kiosk shortcut (`--kiosk kiosk --branch main`), so a
+browser on 127.0.0.1 is a kiosk as before; `--no-kiosk-shortcut` (removed before the server sees it)
+starts one without any, for the enrolment tests.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -91,6 +98,68 @@ class BalieServer:
         return self.returncode
 
 
+NO_KIOSK_SHORTCUT = "--no-kiosk-shortcut"
+SHORTCUT_KIOSK = ("--kiosk", "kiosk", "--branch", "main")
+# The kiosk `serve --demo` treats a browser on this machine as (DemoData.demoKiosk).
+DEMO_KIOSK = ("kiosk-1", "centrum")
+
+_demo_cache: dict[str, Path] = {}
+_demo_lock = threading.Lock()
+
+
+def _clean_env() -> dict:
+    return {k: v for k, v in os.environ.items() if not k.startswith("BALIE_")}
+
+
+def demo_database() -> Path:
+    """The demo database of this test run: built once with `balie demo` (in a temporary folder removed at
+    exit), checkpointed, so the one file is the whole database."""
+    with _demo_lock:
+        cached = _demo_cache.get("path")
+        if cached is not None and cached.exists():
+            return cached
+        folder = Path(tempfile.mkdtemp(prefix="balie-demo-"))
+        atexit.register(shutil.rmtree, folder, True)
+        target = folder / "demo.sqlite"
+        command = [str(balie_binary()), "demo", "--database", str(target)]
+        result = subprocess.run(command, cwd=REPO_ROOT, env=_clean_env(), stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode != 0 or not target.exists():
+            pytest.fail(f"{' '.join(command)} failed (exit code {result.returncode}):\n{result.stdout}\n{result.stderr}",
+                        pytrace=False)
+        _demo_cache["path"] = target
+        return target
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    for suffix in ("-wal", "-shm"):
+        extra = Path(str(source) + suffix)
+        if extra.exists():
+            shutil.copyfile(extra, Path(str(target) + suffix))
+
+
+def _given_database(args: list[str]) -> Path | None:
+    """The database named in the test's own arguments (the last --database wins), if any."""
+    given = None
+    for index, arg in enumerate(args):
+        if arg == "--database" and index + 1 < len(args):
+            given = args[index + 1]
+        elif arg.startswith("--database="):
+            given = arg.split("=", 1)[1]
+    if given is None:
+        return None
+    path = Path(given)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _has_demo_kiosk(database: Path) -> bool:
+    try:
+        return bool(db_rows(database, "SELECT 1 FROM kiosk WHERE name = ? AND branch = ?", DEMO_KIOSK))
+    except sqlite3.Error:
+        return False
+
+
 def _launch(args: tuple, tmp_dir: Path, www: str | os.PathLike | None, env: dict | None) -> BalieServer:
     binary = balie_binary()
     if not binary.exists():
@@ -101,14 +170,29 @@ def _launch(args: tuple, tmp_dir: Path, www: str | os.PathLike | None, env: dict
     tmp_dir.mkdir(parents=True, exist_ok=True)
     database = tmp_dir / "balie.sqlite"
     stderr_path = tmp_dir / "stderr.log"
+    given_args = tuple(args)
+    args = [str(a) for a in args]
+    demo = "--demo" in args or (env or {}).get("BALIE_DEMO", "").lower() in ("1", "true", "yes", "on")
+    if NO_KIOSK_SHORTCUT in args:
+        args = [a for a in args if a != NO_KIOSK_SHORTCUT]
+    elif not demo and "--kiosk" not in args and not any(a.startswith("--kiosk=") for a in args):
+        # A restart on a demo database keeps the demo's kiosk; anything else gets the one-kiosk shortcut.
+        given = _given_database(args)
+        if given is not None and given.exists() and _has_demo_kiosk(given):
+            args += ["--kiosk", DEMO_KIOSK[0], "--branch", DEMO_KIOSK[1]]
+        else:
+            args += list(SHORTCUT_KIOSK)
+    if demo and not database.exists():
+        # The server sees staff in it and skips filling.
+        _copy_database(demo_database(), database)
     command = [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--database", str(database)]
     if www is None:
         www = os.environ.get("BALIE_TEST_WWW")  # debugging knob: run against another www folder
     if www is not None:
         command += ["--www", str(www)]
-    command += [str(a) for a in args]
+    command += args
     # The server reads BALIE_<OPTION> variables; keep the caller's out so each test says what it uses.
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("BALIE_")}
+    full_env = _clean_env()
     # Every page is also rendered from the templates as written and must equal the per-language copy
     # the server sends (PageRenderer, TranslatedTemplates): a difference stops the server.
     full_env["BALIE_CHECK_TRANSLATED_TEMPLATES"] = "1"
@@ -143,7 +227,7 @@ def _launch(args: tuple, tmp_dir: Path, www: str | os.PathLike | None, env: dict
     while not got_first.wait(0.05):
         if time.monotonic() > deadline:
             break
-    server = BalieServer(process, 0, database, stderr_path, tuple(args), lines)
+    server = BalieServer(process, 0, database, stderr_path, given_args, lines)
     _ALL_SERVERS.append(server)
     if not first_line:
         server.stop(timeout=2)

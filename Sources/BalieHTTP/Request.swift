@@ -11,7 +11,7 @@ public struct Request: Sendable {
     public let headers: HTTPHeaders
     public let body: [UInt8]
     /// The client's address as text.
-    public let clientAddress: String
+    public var clientAddress: String
     /// Whether the request came over TLS.
     public let isSecure: Bool
     /// A short id, shared by the access log and error pages, to find one request again.

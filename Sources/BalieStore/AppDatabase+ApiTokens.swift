@@ -6,15 +6,29 @@ extension AppDatabase: ApiTokenRepository {
     private static func token(_ row: Row) -> ApiToken {
         ApiToken(id: row["id"], name: row["name"],
                  scopes: Set((row["scopes"] as String).split(separator: " ").compactMap { ApiScope(rawValue: String($0)) }),
+                 branches: Self.branchScope(row["branches"]),
                  tokenHash: row["token_hash"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
                  revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 
+    /// "*" for every branch, else the codes separated by commas.
+    static func branchScope(_ text: String?) -> BranchScope {
+        guard let text else { return .only([]) }
+        return text == "*" ? .all : .only(Set(text.split(separator: ",").map(String.init)))
+    }
+
+    static func branchScopeText(_ scope: BranchScope) -> String { scope.codes?.joined(separator: ",") ?? "*" }
+
     public func insertToken(_ token: ApiToken) throws -> ApiToken {
         try writer.write { db in
-            try db.execute(sql: "INSERT INTO api_token(name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?)",
+            for code in token.branches.codes ?? [] {
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM branch WHERE code = ?)", arguments: [code]) == true else {
+                    throw BranchRules.Problem.unknownBranch
+                }
+            }
+            try db.execute(sql: "INSERT INTO api_token(name, token_hash, scopes, created_at, branches) VALUES (?, ?, ?, ?, ?)",
                            arguments: [token.name, token.tokenHash, token.scopes.map(\.rawValue).sorted().joined(separator: " "),
-                                       token.createdAt.timeIntervalSince1970])
+                                       token.createdAt.timeIntervalSince1970, Self.branchScopeText(token.branches)])
             var stored = token
             stored.id = db.lastInsertedRowID
             return stored
@@ -23,14 +37,14 @@ extension AppDatabase: ApiTokenRepository {
 
     public func token(hash: String) throws -> ApiToken? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at FROM api_token WHERE token_hash = ?",
+            try Row.fetchOne(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at, branches FROM api_token WHERE token_hash = ?",
                              arguments: [hash]).map(Self.token)
         }
     }
 
     public func allTokens() throws -> [ApiToken] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at FROM api_token ORDER BY name").map(Self.token)
+            try Row.fetchAll(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at, branches FROM api_token ORDER BY name").map(Self.token)
         }
     }
 

@@ -101,9 +101,10 @@ extension AppDatabase: HelpRequestRepository {
         }
     }
 
-    /// Requests waiting for a colleague, oldest first.
-    public func openHelpRequests() throws -> [HelpRequest] {
-        try helpRequests(where: "status = 'open'", [], order: "created_at, id")
+    /// Requests waiting for a colleague at the branches in scope, oldest first.
+    public func openHelpRequests(branches: BranchScope) throws -> [HelpRequest] {
+        let (scope, arguments) = Self.branchCondition("branch", branches)
+        return try helpRequests(where: "status = 'open' AND \(scope)", arguments, order: "created_at, id")
     }
 
     /// The requests a colleague accepted that are still going on.
@@ -133,18 +134,20 @@ extension AppDatabase: HelpRequestRepository {
         try helpRequests(where: "requester_key = ? AND status IN ('open', 'accepted', 'active')", [requesterKey], order: "id")
     }
 
-    /// Requests waiting for a colleague, at one kiosk or everywhere.
-    public func openHelpRequestCount(kiosk: String? = nil) throws -> Int {
+    /// Requests waiting for a colleague, at one kiosk of a branch or everywhere.
+    public func openHelpRequestCount(kiosk: String? = nil, branch: String? = nil) throws -> Int {
         try writer.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM help_request WHERE status = 'open' AND (? IS NULL OR kiosk = ?)",
-                             arguments: [kiosk, kiosk]) ?? 0
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM help_request WHERE status = 'open' AND (? IS NULL OR kiosk = ?) AND (? IS NULL OR branch = ?)
+                """, arguments: [kiosk, kiosk, branch, branch]) ?? 0
         }
     }
 
     /// Requests newest first for the API, optionally in one state; `beforeID` continues a listing.
-    public func helpRequestList(status: HelpRequest.Status?, beforeID: Int64?, limit: Int) throws -> [HelpRequest] {
-        var conditions = ["1 = 1"]
-        var arguments: StatementArguments = []
+    public func helpRequestList(status: HelpRequest.Status?, branches: BranchScope, beforeID: Int64?, limit: Int) throws -> [HelpRequest] {
+        let (scope, scopeArguments) = Self.branchCondition("branch", branches)
+        var conditions = [scope]
+        var arguments: StatementArguments = scopeArguments
         if let status { conditions.append("status = ?"); arguments += [status.rawValue] }
         if let beforeID { conditions.append("id < ?"); arguments += [beforeID] }
         return try helpRequests(where: conditions.joined(separator: " AND "), arguments, order: "id DESC", limit: limit)

@@ -3,15 +3,12 @@ import Foundation
 import GRDB
 
 extension AppDatabase: InsightRepository {
-    public func insightSessions(from: Date, to: Date, branch: String?) throws -> [InsightSession] {
+    public func insightSessions(from: Date, to: Date, branches: BranchScope) throws -> [InsightSession] {
         try writer.read { db in
-            var condition = "s.phase = 'closed' AND s.started_at >= ? AND s.started_at < ?"
-            var arguments: StatementArguments = [from.timeIntervalSince1970, to.timeIntervalSince1970]
-            if let branch {
-                condition += " AND st.branch = ?"
-                arguments += [branch]
-            }
-            let selection = "SELECT s.id FROM assisted_session s JOIN staff st ON st.id = s.staff_id WHERE \(condition)"
+            let (scope, scopeArguments) = Self.branchCondition("s.branch", branches)
+            let condition = "s.phase = 'closed' AND s.started_at >= ? AND s.started_at < ? AND \(scope)"
+            let arguments: StatementArguments = [from.timeIntervalSince1970, to.timeIntervalSince1970] + scopeArguments
+            let selection = "SELECT s.id FROM assisted_session s WHERE \(condition)"
             var actors: [Int64: [StepActor]] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT session_task_id, actor FROM session_step WHERE session_id IN (\(selection)) ORDER BY id
@@ -31,7 +28,7 @@ extension AppDatabase: InsightRepository {
             }
             return try Row.fetchAll(db, sql: """
                 SELECT s.id, s.started_at, s.finished_at, s.waiting_seconds, s.effort_score, s.self_reliance, s.channel_advice, s.messages_read
-                FROM assisted_session s JOIN staff st ON st.id = s.staff_id WHERE \(condition) ORDER BY s.started_at
+                FROM assisted_session s WHERE \(condition) ORDER BY s.started_at
                 """, arguments: arguments).map { row in
                 InsightSession(
                     startedAt: Date(timeIntervalSince1970: row["started_at"]),
@@ -52,10 +49,6 @@ extension AppDatabase: InsightRepository {
         }
     }
 
-    /// Branches that have staff, for the insights' filter.
-    public func branches() throws -> [String] {
-        try writer.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT branch FROM staff ORDER BY branch") }
-    }
 
     /// Sessions started and finished so far (anonymised ones included), for `/metrics`.
     public func sessionCounts() throws -> (started: Int, finished: Int) {

@@ -1,3 +1,4 @@
+import BalieCore
 import GRDB
 
 extension AppDatabase {
@@ -310,6 +311,98 @@ extension AppDatabase {
                 INSERT INTO customer_name(customer_name) VALUES ('rebuild');
                 """)
         }
+        migrator.registerMigration("v12-branches-and-kiosks") { db in
+            try db.execute(sql: """
+                CREATE TABLE branch (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 2 AND 32),
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+                    time_zone TEXT NOT NULL DEFAULT 'Europe/Amsterdam' CHECK (length(time_zone) BETWEEN 1 AND 64),
+                    opening_hours TEXT NOT NULL DEFAULT '',
+                    closures TEXT NOT NULL DEFAULT ''
+                ) STRICT;
+                CREATE TABLE kiosk (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+                    branch TEXT NOT NULL REFERENCES branch(code) ON UPDATE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('customer', 'staff-desk', 'display')),
+                    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+                    created_at REAL NOT NULL,
+                    last_seen_at REAL,
+                    UNIQUE (branch, name)
+                ) STRICT;
+                -- Only hashes: of the device cookie (or the launcher's secret) and of one-time enrolment codes.
+                CREATE TABLE kiosk_credential (
+                    hash TEXT PRIMARY KEY NOT NULL CHECK (length(hash) = 64),
+                    kiosk_id INTEGER NOT NULL REFERENCES kiosk(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL
+                ) STRICT;
+                CREATE INDEX kiosk_credential_kiosk ON kiosk_credential(kiosk_id);
+                CREATE TABLE kiosk_enrolment (
+                    code_hash TEXT PRIMARY KEY NOT NULL CHECK (length(code_hash) = 64),
+                    kiosk_id INTEGER NOT NULL REFERENCES kiosk(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    used_at REAL
+                ) STRICT;
+                CREATE INDEX kiosk_enrolment_kiosk ON kiosk_enrolment(kiosk_id);
+                CREATE TABLE staff_branch (
+                    staff_id INTEGER NOT NULL REFERENCES staff(id) ON DELETE CASCADE,
+                    branch TEXT NOT NULL REFERENCES branch(code) ON UPDATE CASCADE,
+                    PRIMARY KEY (staff_id, branch)
+                ) STRICT;
+                ALTER TABLE staff ADD COLUMN grants TEXT NOT NULL DEFAULT '';
+                ALTER TABLE staff_session ADD COLUMN working_branch TEXT;
+                -- Tokens made before branches existed keep reading every branch ('*'); new ones name theirs.
+                ALTER TABLE api_token ADD COLUMN branches TEXT NOT NULL DEFAULT '*';
+                ALTER TABLE assisted_session ADD COLUMN branch TEXT NOT NULL DEFAULT '';
+                ALTER TABLE staff_call ADD COLUMN branch TEXT NOT NULL DEFAULT '';
+                ALTER TABLE audit_event ADD COLUMN branch TEXT;
+                CREATE INDEX assisted_session_branch ON assisted_session(branch, phase, started_at);
+                CREATE INDEX staff_call_branch ON staff_call(branch, at);
+                CREATE INDEX help_request_branch ON help_request(branch, status);
+                CREATE INDEX audit_event_branch ON audit_event(branch, at);
+                """)
+            try migrateBranchNames(db)
+        }
         return migrator
     }()
+
+    /// Branch and kiosk names that were free text become rows: a branch per stored branch name (its code
+    /// made from the name), a kiosk per kiosk name stored in sessions, calls and help requests.
+    private static func migrateBranchNames(_ db: Database) throws {
+        var names = try String.fetchAll(db, sql: """
+            SELECT branch FROM staff WHERE branch IS NOT NULL UNION SELECT branch FROM queue_ticket UNION SELECT branch FROM help_request
+            """)
+        let hasHistory = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM assisted_session) OR EXISTS (SELECT 1 FROM staff_call) OR EXISTS (SELECT 1 FROM help_request)
+            """) ?? false
+        if names.isEmpty && hasHistory { names = ["main"] }
+        var codes: [String: String] = [:]
+        for name in names {
+            var code = BranchRules.code(fromName: name), suffix = 2
+            while codes.values.contains(code) { code = String(BranchRules.code(fromName: name).prefix(28)) + "-\(suffix)"; suffix += 1 }
+            codes[name] = code
+            try db.execute(sql: "INSERT INTO branch(code, name) VALUES (?, ?)", arguments: [code, String(name.prefix(100))])
+        }
+        for (name, code) in codes {
+            try db.execute(sql: "INSERT INTO staff_branch(staff_id, branch) SELECT id, ? FROM staff WHERE branch = ?", arguments: [code, name])
+            try db.execute(sql: "UPDATE queue_ticket SET branch = ? WHERE branch = ?", arguments: [code, name])
+            try db.execute(sql: "UPDATE help_request SET branch = ? WHERE branch = ?", arguments: [code, name])
+        }
+        // Sessions and calls were made where the one server stood: a help request of the session tells
+        // the branch, else the member of staff's branch, else the first branch.
+        guard let first = try String.fetchOne(db, sql: "SELECT code FROM branch ORDER BY id LIMIT 1") else { return }
+        try db.execute(sql: """
+            UPDATE assisted_session SET branch = coalesce(
+                (SELECT h.branch FROM help_request h WHERE h.session_id = assisted_session.id LIMIT 1),
+                (SELECT sb.branch FROM staff_branch sb WHERE sb.staff_id = assisted_session.staff_id ORDER BY sb.branch LIMIT 1), ?)
+            """, arguments: [first])
+        try db.execute(sql: "UPDATE staff_call SET branch = ?", arguments: [first])
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO kiosk(name, branch, kind, created_at)
+            SELECT DISTINCT kiosk, branch, 'customer', strftime('%s', 'now') FROM (
+                SELECT kiosk, branch FROM assisted_session UNION SELECT kiosk, branch FROM staff_call UNION SELECT kiosk, branch FROM help_request)
+            WHERE length(kiosk) BETWEEN 1 AND 64
+            """)
+    }
 }

@@ -6,9 +6,9 @@ extension AppDatabase: SessionRepository {
     public func createSession(_ session: AssistedSession) throws -> AssistedSession {
         try writer.write { db in
             try db.execute(sql: """
-                INSERT INTO assisted_session(customer_id, staff_id, kiosk, started_at, waiting_seconds, phase, language)
-                VALUES (?, ?, ?, ?, ?, 'open', ?)
-                """, arguments: [session.customerID, session.staffID, session.kiosk, session.startedAt.timeIntervalSince1970,
+                INSERT INTO assisted_session(customer_id, staff_id, kiosk, branch, started_at, waiting_seconds, phase, language)
+                VALUES (?, ?, ?, ?, ?, ?, 'open', ?)
+                """, arguments: [session.customerID, session.staffID, session.kiosk, session.branch, session.startedAt.timeIntervalSince1970,
                                  session.waitingSeconds, session.language])
             var stored = session
             stored.id = db.lastInsertedRowID
@@ -20,7 +20,7 @@ extension AppDatabase: SessionRepository {
     public func session(id: Int64, details: Bool = true) throws -> AssistedSession? {
         try writer.read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, customer_id, staff_id, kiosk, started_at, finished_at, waiting_seconds, phase, language,
+                SELECT id, customer_id, staff_id, kiosk, branch, started_at, finished_at, waiting_seconds, phase, language,
                        effort_score, self_reliance, channel_advice FROM assisted_session WHERE id = ?
                 """), arguments: [id]) else { return nil }
             let tasks = try Row.fetchAll(db.cachedStatement(sql: """
@@ -47,7 +47,7 @@ extension AppDatabase: SessionRepository {
 
     private static func assistedSession(_ row: Row, tasks: [SessionTask], steps: [SessionStep], notes: [SessionNote]) -> AssistedSession {
         AssistedSession(
-            id: row["id"], customerID: row["customer_id"], staffID: row["staff_id"], kiosk: row["kiosk"],
+            id: row["id"], customerID: row["customer_id"], staffID: row["staff_id"], kiosk: row["kiosk"], branch: row["branch"],
             startedAt: Date(timeIntervalSince1970: row["started_at"]),
             finishedAt: (row["finished_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             waitingSeconds: row["waiting_seconds"], phase: AssistedSession.Phase(rawValue: row["phase"]) ?? .open,
@@ -193,14 +193,15 @@ extension AppDatabase: SessionRepository {
         }
     }
 
-    public func openSessions() throws -> [OpenSessionSummary] {
+    public func openSessions(branches: BranchScope) throws -> [OpenSessionSummary] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.id, s.started_at, s.staff_id, c.given_name || ' ' || c.family_name AS name FROM assisted_session s
-                LEFT JOIN customer c ON c.id = s.customer_id WHERE s.phase != 'closed' ORDER BY s.started_at
-                """).map { row in
+            let (condition, arguments) = Self.branchCondition("s.branch", branches)
+            return try Row.fetchAll(db, sql: """
+                SELECT s.id, s.started_at, s.staff_id, s.branch, c.given_name || ' ' || c.family_name AS name FROM assisted_session s
+                LEFT JOIN customer c ON c.id = s.customer_id WHERE s.phase != 'closed' AND \(condition) ORDER BY s.started_at
+                """, arguments: arguments).map { row in
                 OpenSessionSummary(id: row["id"], startedAt: Date(timeIntervalSince1970: row["started_at"]), customerName: row["name"],
-                                   staffID: row["staff_id"])
+                                   staffID: row["staff_id"], branch: row["branch"])
             }
         }
     }
@@ -223,18 +224,20 @@ extension AppDatabase: SessionRepository {
 
     /// Sessions, newest first, for the API: optionally from/to a start date, at one branch, with one task;
     /// `beforeID` continues a listing (the cursor).
-    public func sessionList(from: Date?, to: Date?, branch: String?, taskID: String?, beforeID: Int64?, limit: Int) throws -> [AssistedSession] {
+    public func sessionList(from: Date?, to: Date?, branch: String?, branches: BranchScope, taskID: String?, beforeID: Int64?,
+                            limit: Int) throws -> [AssistedSession] {
         let ids: [Int64] = try writer.read { db in
-            var conditions = ["1 = 1"]
-            var arguments: StatementArguments = []
+            let (scope, scopeArguments) = Self.branchCondition("s.branch", branches)
+            var conditions = [scope]
+            var arguments: StatementArguments = scopeArguments
             if let from { conditions.append("s.started_at >= ?"); arguments += [from.timeIntervalSince1970] }
             if let to { conditions.append("s.started_at < ?"); arguments += [to.timeIntervalSince1970] }
-            if let branch { conditions.append("st.branch = ?"); arguments += [branch] }
+            if let branch { conditions.append("s.branch = ?"); arguments += [branch] }
             if let taskID { conditions.append("EXISTS (SELECT 1 FROM session_task t WHERE t.session_id = s.id AND t.task_id = ?)"); arguments += [taskID] }
             if let beforeID { conditions.append("s.id < ?"); arguments += [beforeID] }
             arguments += [limit]
             return try Int64.fetchAll(db, sql: """
-                SELECT s.id FROM assisted_session s JOIN staff st ON st.id = s.staff_id
+                SELECT s.id FROM assisted_session s
                 WHERE \(conditions.joined(separator: " AND ")) ORDER BY s.id DESC LIMIT ?
                 """, arguments: arguments)
         }
@@ -257,5 +260,12 @@ extension AppDatabase: SessionRepository {
                         isImportant: row["important"], isRead: row["read"])
             }
         }
+    }
+
+    /// An SQL condition that keeps rows of the branches in scope.
+    static func branchCondition(_ column: String, _ scope: BranchScope) -> (String, StatementArguments) {
+        guard let codes = scope.codes else { return ("1 = 1", []) }
+        guard !codes.isEmpty else { return ("0 = 1", []) }
+        return ("\(column) IN (\(codes.map { _ in "?" }.joined(separator: ", ")))", StatementArguments(codes))
     }
 }

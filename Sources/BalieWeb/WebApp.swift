@@ -19,7 +19,9 @@ public final class WebApp: HTTPApplication {
     let health: HealthProbe
     let catalog: TaskCatalog
     let openAPIDocument: [UInt8]
-    let queueEvents: EventBroadcaster
+    let queueEvents: BranchEvents
+    let kioskWrites: RateLimiter
+    let addressWrites: RateLimiter
     let helpChannels = HelpChannels()
     let dateFormats = DateFormats()
     let attachedServer = ServerReference()
@@ -29,7 +31,9 @@ public final class WebApp: HTTPApplication {
         self.configuration = configuration
         self.database = database
         self.logger = logger
-        queueEvents = EventBroadcaster(maxListeners: configuration.maxDisplayStreams)
+        queueEvents = BranchEvents(maxListeners: configuration.maxDisplayStreams)
+        kioskWrites = RateLimiter(limit: configuration.anonymousWritesPerKiosk, window: configuration.anonymousWriteWindow)
+        addressWrites = RateLimiter(limit: configuration.anonymousWritesPerAddress, window: configuration.anonymousWriteWindow)
         staticFiles = try StaticFiles(
             directory: configuration.wwwDirectory + "/static",
             commonHeaders: Self.securityHeaders(secure: configuration.isTLS))
@@ -59,6 +63,7 @@ public final class WebApp: HTTPApplication {
         registerKioskRoutes()
         registerLanguageRoutes()
         registerShowcaseRoutes()
+        registerKioskAdminRoutes()
     }
 
     func get(_ pattern: String, _ access: Access = .everyone, _ handler: @escaping PageHandler) {
@@ -76,12 +81,12 @@ public final class WebApp: HTTPApplication {
         guard let found = router.routes.first(where: { "\($0.method) \($0.pattern)" == route }) else { return nil }
         switch found.handler.access {
         case .roles(let roles): return roles
-        case .everyone, .api: return nil
+        case .everyone, .api, .customerKiosk: return nil
         }
     }
 
-    /// Where the audit trail says something happened: this kiosk and the client's address.
-    func origin(_ request: Request) -> String { "\(configuration.kioskName)/\(request.clientAddress)" }
+    /// Where the audit trail says something happened: the kiosk (if the browser is one) and the client's address.
+    func origin(_ request: PageRequest) -> String { "\(request.kiosk?.name ?? "-")/\(request.http.clientAddress)" }
 
     // MARK: - HTTPApplication
 
@@ -89,6 +94,8 @@ public final class WebApp: HTTPApplication {
     public var preparedFiles: StaticFiles? { staticFiles }
 
     public func respond(to request: Request) -> Response {
+        var request = request
+        if configuration.trustedProxy != nil { request.clientAddress = clientAddress(of: request) }
         if request.pathSegments.first == "static", request.method == "GET" || request.method == "HEAD" {
             var response = staticFiles.respond(
                 to: request, relativePath: request.pathSegments.dropFirst().joined(separator: "/"))
@@ -125,11 +132,20 @@ public final class WebApp: HTTPApplication {
         if case .api(let scope) = route.access { return runAPI(route, request, scope: scope) }
         var visit = Visit(request: request, localization: localization, csrfKey: csrfKey)
         var clearSessionCookie = false
+        var kiosk: Kiosk?
         do {
-            switch try authentication.lookup(request, origin: origin(request)) {
+            kiosk = try requestKiosk(request)
+            switch try authentication.lookup(request, origin: "\(kiosk?.name ?? "-")/\(request.clientAddress)") {
             case .active(let signedIn): visit.attach(signedIn)
             case .expired: clearSessionCookie = true
             case .none: break
+            }
+            if case .customerKiosk = route.access, kiosk?.kind != .customer {
+                // Customer mode belongs to an enrolled customer kiosk; staff elsewhere go to their own start.
+                if visit.signedIn != nil && request.method == "GET" && request.pathSegments.isEmpty {
+                    return secured(.redirect(to: "/staff", status: .found), request: request, personal: true)
+                }
+                throw PageError.notEnrolled
             }
             if case .roles(let roles) = route.access {
                 guard let signedIn = visit.signedIn else {
@@ -139,14 +155,24 @@ public final class WebApp: HTTPApplication {
                     if clearSessionCookie { response.setCookie(.expired(Authentication.cookieName, secure: isSecure(request))) }
                     return secured(response, request: request, personal: true)
                 }
-                guard roles.contains(signedIn.staff.role) else { throw PageError.forbidden }
+                guard roles.contains(signedIn.staff.role) else {
+                    try database.appendAudit(AuditEvent(
+                        at: Date(), action: .accessRefused, actorID: signedIn.staffID, actorRole: signedIn.staff.role, subject: nil,
+                        origin: "\(kiosk?.name ?? "-")/\(request.clientAddress)",
+                        detail: "\(request.method) \(request.routePattern ?? "-"): role", branch: signedIn.workingBranch))
+                    throw PageError.forbidden
+                }
             }
             var form = QueryParameters()
             if request.method == "POST" && !isAPI(request) {
+                guard Self.crossOriginExempt.contains(request.routePattern ?? "") || isSameOrigin(request) else { throw PageError.crossOrigin }
                 form = try request.form()
-                guard visit.acceptsCSRF(form["csrf"]) else { throw PageError.csrf }
+                guard Self.csrfExempt.contains(request.routePattern ?? "") || visit.acceptsCSRF(form["csrf"]) else { throw PageError.csrf }
             }
-            var response = try route.handler(PageRequest(http: request, visit: visit, form: form))
+            var page = PageRequest(http: request, visit: visit, form: form)
+            page.kiosk = kiosk
+            page.requester = requester(visit, kiosk: kiosk)
+            var response = try route.handler(page)
             if clearSessionCookie && !response.headers.values("Set-Cookie").contains(where: { $0.hasPrefix(Authentication.cookieName + "=") }) {
                 response.setCookie(.expired(Authentication.cookieName, secure: isSecure(request)))
             }
@@ -154,9 +180,11 @@ public final class WebApp: HTTPApplication {
             let isPage = response.headers["Content-Type"]?.hasPrefix("text/html") ?? false
             let setsVisit = response.headers.values("Set-Cookie").contains { $0.hasPrefix(Visit.idCookie + "=") }
             if visit.isNew && isPage && !setsVisit {
-                response.setCookie(cookie(Visit.idCookie, visit.id, request))
+                response.setCookie(cookie(Visit.idCookie, visit.cookieValue, request))
             }
             return secured(response, request: request, personal: true)
+        } catch let error as PageError where error.kind == "not_enrolled" {
+            return notEnrolledPage(request, visit: visit)
         } catch let error as PageError {
             return errorResponse(kind: error.kind, status: error.status, detail: error.detail, request: request, visit: visit)
         } catch let error as HTTPError {
@@ -270,12 +298,39 @@ public final class WebApp: HTTPApplication {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
-    /// A return address is only followed when it stays on this site.
+    /// A return address is only followed when it is a path on this site: it starts with one "/", and has
+    /// no backslash, no "//" and no control character or white space anywhere (browsers drop tabs and line
+    /// breaks from URLs, so "/\t/evil.example" would become "//evil.example").
     static func safeReturnPath(_ candidate: String?) -> String {
-        guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
-            !candidate.contains(where: { $0.isNewline || $0 == "\0" }), candidate.utf8.count <= 2048
+        guard let candidate, candidate.hasPrefix("/"), !candidate.contains("//"), !candidate.contains("\\"),
+            !candidate.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.isWhitespace
+                || $0.properties.generalCategory == .format }),
+            candidate.utf8.count <= 2048
         else { return "/" }
         return candidate
+    }
+
+    /// Routes that a form from another origin may post to: the launcher's exchange of a kiosk secret is
+    /// posted from a local file (origin "null") and is authenticated by the secret itself.
+    static let crossOriginExempt: Set<String> = ["/enrol/device"]
+    /// Routes without the CSRF token: those above, and the page's timeout post, which arrives when the session
+    /// (that the token is bound to) may have just ended; it can only end a session, and its origin is checked.
+    static let csrfExempt: Set<String> = crossOriginExempt.union(["/session-expired"])
+
+    /// A state-changing form must come from our own pages: `Origin` (or, without it, `Referer`) must be the
+    /// public origin (`--public-origin`), or by default this request's own scheme and Host.
+    func isSameOrigin(_ request: Request) -> Bool {
+        let expected: String
+        if let configured = configuration.publicOrigin {
+            expected = configured
+        } else {
+            guard let host = request.headers["Host"] else { return request.headers["Origin"] == nil && request.headers["Referer"] == nil }
+            expected = (isSecure(request) ? "https://" : "http://") + host
+        }
+        if let origin = request.headers["Origin"] { return origin == expected }
+        if let referer = request.headers["Referer"] { return referer == expected || referer.hasPrefix(expected + "/") }
+        // Browsers send Origin with every form post; scripts and old clients that send neither still need the CSRF token.
+        return true
     }
 
     // MARK: - Headers and cookies

@@ -29,10 +29,14 @@ struct Serve: ParsableCommand {
     @Option(help: "The task catalogue file (env BALIE_TASK_CATALOG; default ./deploy/task-catalog.json).") var taskCatalog: String?
     @Option(help: "The organisation's name as customers know it (env BALIE_ORGANISATION; default Balie).") var organisation: String?
     @Option(help: "Hours after which an open session is shown to staff to finish (env BALIE_STALE_SESSION_HOURS; default 4).") var staleSessionHours: Int?
-    @Option(help: "The branch this server serves: its queue and display (env BALIE_BRANCH; default main).") var branch: String?
+    @Option(help: "Single-kiosk shortcut: this box's branch code, created if missing (env BALIE_BRANCH; goes with --kiosk).") var branch: String?
     @Option(help: "Smallest group the insights show on its own (env BALIE_INSIGHTS_MIN_GROUP; default 5).") var insightsMinGroup: Int?
-    @Option(help: "Waiting-room display streams open at once (env BALIE_MAX_DISPLAY_STREAMS; default 4096).") var maxDisplayStreams: Int?
-    @Option(help: "This kiosk's name (env BALIE_KIOSK; default kiosk).") var kiosk: String?
+    @Option(help: "Waiting-room display streams open at once, below --max-connections (env BALIE_MAX_DISPLAY_STREAMS; default 3/4 of it).") var maxDisplayStreams: Int?
+    @Option(help: "Single-kiosk shortcut: a browser on this machine is this kiosk, created if missing (env BALIE_KIOSK).") var kiosk: String?
+    @Option(help: "The proxy in front, whose X-Forwarded-For names the client (env BALIE_TRUSTED_PROXY).") var trustedProxy: String?
+    @Option(help: "The origin browsers use, e.g. https://balie.example.nl; forms from elsewhere are refused (env BALIE_PUBLIC_ORIGIN).") var publicOrigin: String?
+    @Option(help: "Tickets, staff calls and help requests one kiosk may make per 10 minutes (env BALIE_ANONYMOUS_WRITES_PER_KIOSK; default 30).") var anonymousWritesPerKiosk: Int?
+    @Option(help: "The same per client address, over all kiosks (env BALIE_ANONYMOUS_WRITES_PER_ADDRESS; default 60).") var anonymousWritesPerAddress: Int?
     @Option(help: "PEM certificate file for HTTPS (env BALIE_TLS_CERT).") var tlsCert: String?
     @Option(help: "PEM private key file for HTTPS (env BALIE_TLS_KEY).") var tlsKey: String?
     @Flag(help: "A TLS proxy stands in front: Secure cookies and HSTS (env BALIE_BEHIND_TLS_PROXY).") var behindTLSProxy = false
@@ -74,8 +78,17 @@ struct Serve: ParsableCommand {
         var web = WebConfiguration()
         web.wwwDirectory = www ?? Environment.value("WWW") ?? "www"
         web.localesDirectory = locales ?? Environment.value("LOCALES") ?? "locales"
-        web.kioskName = kiosk ?? Environment.value("KIOSK") ?? "kiosk"
-        web.branch = branch ?? Environment.value("BRANCH") ?? "main"
+        let shortcutKiosk = kiosk ?? Environment.value("KIOSK"), shortcutBranch = branch ?? Environment.value("BRANCH")
+        web.trustedProxy = trustedProxy ?? Environment.value("TRUSTED_PROXY")
+        web.publicOrigin = (publicOrigin ?? Environment.value("PUBLIC_ORIGIN")).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        if let origin = web.publicOrigin, !(origin.hasPrefix("http://") || origin.hasPrefix("https://")) || origin.dropFirst(8).contains("/") {
+            throw ValidationError("--public-origin is a scheme and host, like https://balie.example.nl.")
+        }
+        web.anonymousWritesPerKiosk = try Environment.int("ANONYMOUS_WRITES_PER_KIOSK", anonymousWritesPerKiosk, default: web.anonymousWritesPerKiosk)
+        web.anonymousWritesPerAddress = try Environment.int("ANONYMOUS_WRITES_PER_ADDRESS", anonymousWritesPerAddress, default: web.anonymousWritesPerAddress)
+        guard web.anonymousWritesPerKiosk >= 1, web.anonymousWritesPerAddress >= 1 else {
+            throw ValidationError("--anonymous-writes-per-kiosk and --anonymous-writes-per-address must be at least 1.")
+        }
         web.idleSeconds = try Environment.int("IDLE_SECONDS", idleSeconds, default: web.idleSeconds)
         web.idleWarnSeconds = try Environment.int("IDLE_WARN_SECONDS", idleWarnSeconds, default: web.idleWarnSeconds)
         guard web.idleWarnSeconds >= 1, web.idleSeconds > web.idleWarnSeconds else {
@@ -90,8 +103,10 @@ struct Serve: ParsableCommand {
         web.staleSessionAfter = TimeInterval(staleHours * 3600)
         web.insightsMinimumGroup = try Environment.int("INSIGHTS_MIN_GROUP", insightsMinGroup, default: InsightReport.defaultMinimumGroup)
         guard web.insightsMinimumGroup >= 2 else { throw ValidationError("--insights-min-group must be at least 2.") }
-        web.maxDisplayStreams = try Environment.int("MAX_DISPLAY_STREAMS", maxDisplayStreams, default: web.maxDisplayStreams)
-        guard web.maxDisplayStreams >= 1 else { throw ValidationError("--max-display-streams must be at least 1.") }
+        web.maxDisplayStreams = try Environment.int("MAX_DISPLAY_STREAMS", maxDisplayStreams, default: max(1, server.maxConnections * 3 / 4))
+        guard web.maxDisplayStreams >= 1, web.maxDisplayStreams < server.maxConnections else {
+            throw ValidationError("--max-display-streams must be at least 1 and below --max-connections (\(server.maxConnections)).")
+        }
         let idle = try Environment.int("SESSION_IDLE_TIMEOUT", sessionIdleTimeout, default: Int(web.sessionPolicy.idleTimeout))
         let absolute = try Environment.int("SESSION_ABSOLUTE_TIMEOUT", sessionAbsoluteTimeout, default: Int(web.sessionPolicy.absoluteTimeout))
         guard idle >= 1, absolute >= idle else {
@@ -105,7 +120,17 @@ struct Serve: ParsableCommand {
         let lock = try ServeLock.acquire(database.path)
         defer { lock.release() }
         let db = try database.open(readers: AppDatabase.readerCount(workerThreads: server.threads))
-        if Environment.flag("DEMO", demo) { try DemoData.fill(db) }
+        let isDemo = Environment.flag("DEMO", demo)
+        if isDemo { try DemoData.fill(db, catalog: try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: web.taskCatalogPath)))) }
+        if (shortcutKiosk == nil) != (shortcutBranch == nil) { throw ValidationError("--kiosk and --branch go together.") }
+        if let shortcutKiosk, let shortcutBranch {
+            web.loopbackKiosk = try SingleKiosk.ensure(db, kiosk: shortcutKiosk, branch: shortcutBranch)
+        } else if isDemo {
+            web.loopbackKiosk = KioskShortcut(kiosk: DemoData.demoKiosk.name, branch: DemoData.demoKiosk.branch)
+        }
+        if web.loopbackKiosk != nil && (web.trustedProxy != nil || web.behindTLSProxy) {
+            logger.notice("single-kiosk shortcut off: behind a proxy every browser would look local; enrol the kiosk at /enrol")
+        }
         let retentionPolicy = try retention.policy()
         let app = try WebApp(configuration: web, database: db, logger: logger)
         let http = Server(configuration: server, application: app, logger: logger)
@@ -119,6 +144,9 @@ struct Serve: ParsableCommand {
         purger.schedule(deadline: .now() + .seconds(5), repeating: .seconds(86_400))
         purger.setEventHandler {
             do {
+                // Sign-in sessions that can no longer be used, and failures too old to count for throttling.
+                try db.deleteExpiredSessions(policy: web.sessionPolicy, now: Date())
+                try db.deleteSignInFailures(before: Date().addingTimeInterval(-web.signInThrottle.window))
                 let report = try db.purge(policy: retentionPolicy, now: Date(), dryRun: false)
                 guard report != PurgeReport(sessionsAnonymised: 0, auditRowsDeleted: 0, ticketsDeleted: 0) else { return }
                 try db.appendAudit(AuditEvent(at: Date(), action: .purged, actorID: nil, subject: nil, origin: "serve", detail: report.description))
@@ -134,5 +162,19 @@ struct Serve: ParsableCommand {
         http.stop()
         logger.notice("stopped")
         BufferedLogHandler.Sink.standardError.flush()
+    }
+}
+
+/// The single-kiosk shortcut of `--kiosk`/`--branch`: the branch and kiosk are made if missing.
+enum SingleKiosk {
+    static func ensure(_ db: AppDatabase, kiosk name: String, branch code: String) throws -> KioskShortcut {
+        let branchCode: String, kioskName: String
+        do { branchCode = try BranchRules.code(code) } catch { throw ValidationError("--branch must be 2 to 32 lower-case letters, digits or dashes.") }
+        do { kioskName = try KioskRules.name(name) } catch { throw ValidationError("--kiosk must be 1 to 64 characters, without / or control characters.") }
+        if try db.branch(code: branchCode) == nil { try db.insertBranch(Branch(code: branchCode, name: branchCode)) }
+        if try db.kiosk(name: kioskName, branchCode: branchCode) == nil {
+            try db.insertKiosk(Kiosk(name: kioskName, branchCode: branchCode, kind: .customer, createdAt: Date()))
+        }
+        return KioskShortcut(kiosk: kioskName, branch: branchCode)
     }
 }

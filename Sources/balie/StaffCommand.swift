@@ -32,6 +32,31 @@ struct StaffCommand: ParsableCommand {
         return staff
     }
 
+    static func grants(_ texts: [String]) throws -> Set<StaffGrant> {
+        Set(try texts.map { text in
+            guard let grant = StaffGrant(rawValue: text) else {
+                throw CommandError("Unknown grant \(text); choose from \(StaffGrant.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return grant
+        })
+    }
+
+    /// The branch codes given, each checked; none given means the first branch (a single-branch box has one).
+    static func branches(_ codes: [String], grants: Set<StaffGrant>, in db: AppDatabase) throws -> [String] {
+        let existing = try db.allBranches().map(\.code)
+        if codes.isEmpty {
+            if grants.contains(.allBranches) { return [] }
+            guard let first = existing.first else {
+                throw CommandError("There is no branch yet: add one first (balie branch add --code CODE --name NAME).")
+            }
+            return [first]
+        }
+        for code in codes where !existing.contains(code) {
+            throw CommandError("No branch with the code \(code); known: \(existing.joined(separator: ", ")).")
+        }
+        return codes
+    }
+
     static func audit(_ database: AppDatabase, _ action: AuditEvent.Action, _ username: String) throws {
         try database.appendAudit(AuditEvent(at: Date(), action: action, actorID: nil, subject: username, origin: "cli"))
     }
@@ -42,27 +67,27 @@ struct StaffCommand: ParsableCommand {
         @Option(help: "Login name: letters, digits, . _ -") var username: String
         @Option(help: "Full name, as colleagues see it.") var name: String
         @Option(help: "staff, supervisor, remote or admin.") var role: String
-        @Option(help: "The branch the person works at.") var branch: String?
+        @Option(help: "Code of a branch the person belongs to (repeat for several; default: the first branch).") var branch: [String] = []
+        @Option(help: "A grant across branches (repeat): all-branches, privacy-officer.") var grant: [String] = []
 
         func run() throws {
             guard let staffRole = StaffRole(rawValue: role) else { throw CommandError("The role must be staff, supervisor, remote or admin.") }
-            let login: String, fullName: String, branchName: String?
+            let login: String, fullName: String
             do {
                 login = try StaffRules.normalizedUsername(username)
                 fullName = try StaffRules.checkFullName(name)
-                branchName = try StaffRules.checkBranch(branch)
             } catch .usernameInvalid {
                 throw CommandError("The username must be 2 to 64 letters, digits, dots, dashes or underscores.")
-            } catch .fullNameInvalid {
-                throw CommandError("The name must be 1 to 100 characters, without control characters.")
             } catch {
-                throw CommandError("The branch must be 1 to 64 characters, without control characters.")
+                throw CommandError("The name must be 1 to 100 characters, without control characters.")
             }
+            let grants = try StaffCommand.grants(grant)
             let db = try database.open()
+            let branches = try StaffCommand.branches(branch, grants: grants, in: db)
             guard try db.staff(username: login) == nil else { throw CommandError("The username \(login) is taken.") }
             let password = try StaffCommand.readPassword(username: login)
             let hash = try PasswordHasher.owaspMinimum.hash(password)
-            try db.insertStaff(Staff(username: login, fullName: fullName, role: staffRole, branch: branchName, passwordHash: hash))
+            try db.insertStaff(Staff(username: login, fullName: fullName, role: staffRole, branches: branches, grants: grants, passwordHash: hash))
             try StaffCommand.audit(db, .staffCreated, login)
             print("Added \(login) (\(staffRole.rawValue)).")
         }
@@ -124,7 +149,8 @@ struct StaffCommand: ParsableCommand {
         func run() throws {
             for staff in try database.open().allStaff() {
                 let status = staff.isActive ? "active" : "disabled"
-                print([staff.username, staff.role.rawValue, staff.branch ?? "-", status, staff.fullName].joined(separator: "\t"))
+                let branches = staff.grants.contains(.allBranches) ? "*" : (staff.branches.isEmpty ? "-" : staff.branches.joined(separator: ","))
+                print([staff.username, staff.role.rawValue, branches, status, staff.fullName].joined(separator: "\t"))
             }
         }
     }

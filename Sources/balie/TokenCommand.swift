@@ -13,6 +13,8 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "A name for the client, e.g. crm or contact-centre.") var name: String
         @Option(help: "What it may do (repeat): \(ApiScope.allCases.map(\.rawValue).joined(separator: ", ")).") var scope: [String] = []
+        @Option(help: "A branch whose sessions and help requests it may read (repeat).") var branch: [String] = []
+        @Flag(help: "It may read the sessions and help requests of every branch.") var allBranches = false
 
         func run() throws {
             guard let tokenName = ApiToken.checkName(name) else { throw CommandError("The name must be 1 to 64 letters, digits, . _ or -.") }
@@ -25,11 +27,15 @@ struct TokenCommand: ParsableCommand {
             }
             guard !scopes.isEmpty else { throw CommandError("Give at least one --scope.") }
             let db = try database.open()
+            if allBranches && !branch.isEmpty { throw CommandError("Give --branch or --all-branches, not both.") }
+            let known = try db.allBranches().map(\.code)
+            for code in branch where !known.contains(code) { throw CommandError("No branch with the code \(code).") }
+            let branches: BranchScope = allBranches ? .all : .only(Set(branch))
             guard try !db.allTokens().contains(where: { $0.name == tokenName }) else { throw CommandError("A token named \(tokenName) exists.") }
             let token = SecureRandom.token()
-            _ = try db.insertToken(ApiToken(name: tokenName, scopes: scopes, tokenHash: SHA256.hash(Array(token.utf8)).hexString, createdAt: Date()))
+            _ = try db.insertToken(ApiToken(name: tokenName, scopes: scopes, branches: branches, tokenHash: SHA256.hash(Array(token.utf8)).hexString, createdAt: Date()))
             try db.appendAudit(AuditEvent(at: Date(), action: .tokenCreated, actorID: nil, subject: tokenName, origin: "cli",
-                                          detail: scopes.map(\.rawValue).sorted().joined(separator: " ")))
+                                          detail: scopes.map(\.rawValue).sorted().joined(separator: " ") + "; branches " + (branches.codes?.joined(separator: ",") ?? "*")))
             print(token)
         }
     }
@@ -53,7 +59,8 @@ struct TokenCommand: ParsableCommand {
 
         func run() throws {
             for token in try database.open().allTokens() {
-                print([token.name, token.scopes.map(\.rawValue).sorted().joined(separator: ","), token.revokedAt == nil ? "active" : "revoked"]
+                print([token.name, token.scopes.map(\.rawValue).sorted().joined(separator: ","), token.branches.codes?.joined(separator: ",") ?? "*",
+                       token.revokedAt == nil ? "active" : "revoked"]
                     .joined(separator: "\t"))
             }
         }

@@ -10,7 +10,7 @@ import Testing
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func session(phase: AssistedSession.Phase = .open, outcome: TaskOutcome? = nil) -> AssistedSession {
-        AssistedSession(id: 1, customerID: 7, staffID: 2, kiosk: "k", startedAt: now, phase: phase, language: "nl",
+        AssistedSession(id: 1, customerID: 7, staffID: 2, kiosk: "k", branch: "main", startedAt: now, phase: phase, language: "nl",
                         tasks: [SessionTask(id: 10, taskID: "tax-return", names: ["nl": "Belastingaangifte"], group: .digitalGovernment,
                                             outcome: outcome, addedAt: now)])
     }

@@ -22,10 +22,10 @@ import Testing
 
     @Test func staffCallsRoundTrip() throws {
         let database = try AppDatabase(inMemoryNamed: UUID().uuidString)
-        let stored = try database.record(StaffCall(kiosk: "library-1", group: .banking, at: Date(timeIntervalSince1970: 1000)))
+        let stored = try database.record(StaffCall(kiosk: "library-1", branch: "main", group: .banking, at: Date(timeIntervalSince1970: 1000)))
         #expect(stored.id != nil)
-        try database.record(StaffCall(kiosk: "library-1", group: nil, at: Date(timeIntervalSince1970: 2000)))
-        let recent = try database.recentStaffCalls(limit: 10)
+        try database.record(StaffCall(kiosk: "library-1", branch: "main", group: nil, at: Date(timeIntervalSince1970: 2000)))
+        let recent = try database.recentStaffCalls(branch: "main", limit: 10)
         #expect(recent.map(\.group) == [nil, .banking])
         #expect(recent.last?.kiosk == "library-1")
     }
@@ -33,9 +33,9 @@ import Testing
     @Test func schemaRefusesBadRows() throws {
         let database = try AppDatabase(inMemoryNamed: UUID().uuidString)
         #expect(throws: (any Error).self) {
-            try database.record(StaffCall(kiosk: "", group: nil, at: Date()))
+            try database.record(StaffCall(kiosk: "", branch: "main", group: nil, at: Date()))
         }
-        #expect(try database.recentStaffCalls(limit: 10).isEmpty)
+        #expect(try database.recentStaffCalls(branch: "main", limit: 10).isEmpty)
     }
 
     @Test func secretsAreStableAndDistinct() throws {
@@ -52,14 +52,14 @@ import Testing
             for worker in 0..<8 {
                 group.addTask {
                     for i in 0..<25 {
-                        try database.record(StaffCall(kiosk: "k\(worker)", group: .other, at: Date(timeIntervalSince1970: Double(i))))
-                        _ = try database.recentStaffCalls(limit: 5)
+                        try database.record(StaffCall(kiosk: "k\(worker)", branch: "main", group: .other, at: Date(timeIntervalSince1970: Double(i))))
+                        _ = try database.recentStaffCalls(branch: "main", limit: 5)
                     }
                 }
             }
             try await group.waitForAll()
         }
-        #expect(try database.recentStaffCalls(limit: 1000).count == 200)
+        #expect(try database.recentStaffCalls(branch: "main", limit: 1000).count == 200)
     }
 
     @Test func writeProbeSeesALockHeldByAnotherConnection() throws {

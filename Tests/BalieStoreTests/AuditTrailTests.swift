@@ -11,8 +11,8 @@ import Testing
 
     init() throws {
         db = try AppDatabase(inMemoryNamed: UUID().uuidString)
-        anna = try db.insertStaff(Staff(username: "anna", fullName: "Anna de Boer", role: .staff, branch: nil, passwordHash: "$argon2id$x"))
-        sanne = try db.insertStaff(Staff(username: "sanne", fullName: "Sanne Visser", role: .supervisor, branch: nil, passwordHash: "$argon2id$x"))
+        anna = try db.insertStaff(Staff(username: "anna", fullName: "Anna de Boer", role: .staff, branches: [], passwordHash: "$argon2id$x"))
+        sanne = try db.insertStaff(Staff(username: "sanne", fullName: "Sanne Visser", role: .supervisor, branches: [], passwordHash: "$argon2id$x"))
         // One row a day: anna looks at 100 and 200 in turns, sanne exports 100, the command line purges.
         for day in 0..<10 {
             let at = start.addingTimeInterval(Double(day) * 86_400)

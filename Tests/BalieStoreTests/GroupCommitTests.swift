@@ -11,8 +11,8 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let database = try AppDatabase(path: folder + "/balie.sqlite")
-        let staff = try database.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branch: nil, isActive: true, passwordHash: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"))
-        _ = try database.createSession(AssistedSession(customerID: nil, staffID: staff.id!, kiosk: "k", startedAt: Date(), language: "nl"))
+        let staff = try database.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branches: [], isActive: true, passwordHash: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g"))
+        _ = try database.createSession(AssistedSession(customerID: nil, staffID: staff.id!, kiosk: "k", branch: "main", startedAt: Date(), language: "nl"))
         return database
     }
 

@@ -7,7 +7,7 @@ import Testing
     func makeDatabase() throws -> (AppDatabase, Int64, String) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("queue-\(UUID().uuidString).sqlite").path
         let database = try AppDatabase(path: path)
-        let staff = try database.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branch: nil, passwordHash: "$argon2id$x"))
+        let staff = try database.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branches: [], passwordHash: "$argon2id$x"))
         return (database, staff.id!, path)
     }
 

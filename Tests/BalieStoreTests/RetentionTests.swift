@@ -6,13 +6,13 @@ import Testing
 @Suite struct RetentionTests {
     @Test func purgeAnonymisesExactlyWhatIsPastItsTime() throws {
         let db = try AppDatabase(inMemoryNamed: UUID().uuidString)
-        let staff = try db.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branch: nil, passwordHash: "$argon2id$x"))
+        let staff = try db.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branches: [], passwordHash: "$argon2id$x"))
         let customer = try db.insertCustomer(Customer(number: "1", givenName: "Jan", familyName: "Bos"))
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         var ids: [Int64] = []
         for ageDays in [400.0, 10.0] {
             let started = now.addingTimeInterval(-ageDays * 86_400)
-            let session = try db.createSession(AssistedSession(customerID: customer.id, staffID: staff.id!, kiosk: "k", startedAt: started, language: "nl"))
+            let session = try db.createSession(AssistedSession(customerID: customer.id, staffID: staff.id!, kiosk: "k", branch: "main", startedAt: started, language: "nl"))
             let task = try db.addTask(sessionID: session.id!, SessionTask(taskID: "t", names: ["nl": "T"], group: .other, addedAt: started))
             try db.addStep(sessionID: session.id!, SessionStep(sessionTaskID: task.id!, description: "Jan deed het", actor: .customerAlone, reason: nil, at: started))
             try db.finishTask(sessionID: session.id!, taskID: task.id!, outcome: .resolved, at: started)

@@ -17,18 +17,23 @@ func makeTestApp(databasePath: String? = nil, configure: (inout WebConfiguration
     var configuration = WebConfiguration()
     configuration.wwwDirectory = repositoryRoot + "/www"
     configuration.localesDirectory = repositoryRoot + "/locales"
-    configuration.kioskName = "test-kiosk"
+    // The single-kiosk shortcut: the test browser (127.0.0.1) is the kiosk "test-kiosk" of branch "main".
+    configuration.loopbackKiosk = KioskShortcut(kiosk: "test-kiosk", branch: "main")
     configuration.passwordHasher = testHasher
     configuration.taskCatalogPath = repositoryRoot + "/deploy/task-catalog.json"
     configure(&configuration)
     let database = try databasePath.map { try AppDatabase(path: $0) } ?? AppDatabase(inMemoryNamed: UUID().uuidString)
+    if try database.branch(code: "main") == nil { try database.insertBranch(Branch(code: "main", name: "Centrum")) }
+    if try database.kiosk(name: "test-kiosk", branchCode: "main") == nil {
+        try database.insertKiosk(Kiosk(name: "test-kiosk", branchCode: "main", kind: .customer, createdAt: Date()))
+    }
     return try WebApp(configuration: configuration, database: database, logger: Logger(label: "test"))
 }
 
 /// Adds an account with `testPassword`.
 @discardableResult
 func addStaff(_ app: WebApp, _ username: String, role: StaffRole, active: Bool = true) throws -> Staff {
-    try app.database.insertStaff(Staff(username: username, fullName: "Test \(username)", role: role, branch: "Centrum",
+    try app.database.insertStaff(Staff(username: username, fullName: "Test \(username)", role: role, branches: ["main"],
                                        isActive: active, passwordHash: testHasher.hash(testPassword)))
 }
 
@@ -45,6 +50,8 @@ extension TestBrowser {
 final class TestBrowser {
     let app: WebApp
     var cookies: [String: String] = [:]
+    /// Sent with every request (an API token's Authorization, an Origin).
+    var extraHeaders: [(String, String)] = []
 
     init(_ app: WebApp) { self.app = app }
 
@@ -69,6 +76,7 @@ final class TestBrowser {
         var headers = HTTPHeaders()
         if !cookies.isEmpty { headers.append("Cookie", cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")) }
         if let contentType { headers.append("Content-Type", contentType) }
+        for (name, value) in extraHeaders { headers.append(name, value) }
         let request = try Request(method: method, rawPath: String(parts[0]), rawQuery: query, headers: headers, body: body,
                                   clientAddress: "127.0.0.1", isSecure: false, requestID: "test")
         let response = app.respond(to: request)

@@ -121,6 +121,7 @@ import Testing
             .union(HelpRules.Refusal.allCases.map { "help.errors.\($0.key)" })
             .union(HelpRequest.Status.allCases.map { "help.status.\($0.rawValue)" })
             .union(AuditEvent.Action.allCases.map { "audit_actions.\(WebApp.key($0.rawValue))" })
+            .union(Kiosk.Kind.allCases.map { "kiosk_kinds.\(WebApp.key($0.rawValue))" })
             // The insights name their tables, columns and row labels from InsightReport's data.
             .union(leaves(localization.table("nl")).keys.filter { key in
                 ["figures", "tables", "explanations", "label_columns", "columns", "weekdays", "done_by", "visits", "measures"]

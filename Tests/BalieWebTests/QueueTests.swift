@@ -15,7 +15,7 @@ import Testing
         #expect(taken.status == .seeOther)
         let ticketPage = try visitor.get(taken.headers["Location"]!)
         #expect(ticketPage.status == .ok && ticketPage.text.contains("B-1"))
-        let listener = try #require(app.queueEvents.subscribe(lastEventID: nil))
+        let listener = try #require(app.queueEvents.subscribe(branch: "main", lastEventID: nil))
 
         let staff = TestBrowser(app)
         try staff.signIn("anna")
@@ -23,7 +23,8 @@ import Testing
         #expect(queue.text.contains("B-1"))
         #expect(try staff.post("/queue/call-next", form: [("csrf", queue.csrfToken ?? "")]).status == .seeOther)
         #expect(!listener.isClosed)
-        #expect(try staff.get("/display").text.contains("B-1"))
+        #expect(try staff.get("/display").headers["Location"] == "/branches/main/display")
+        #expect(try staff.get("/branches/main/display").text.contains("B-1"))
         let ticket = try #require(try app.database.tickets(branch: "main", day: app.today(), statuses: [.called]).first)
         let started = try staff.post("/queue/tickets/\(ticket.id!)/start", form: [("csrf", queue.csrfToken ?? "")])
         #expect(started.status == .seeOther)

@@ -23,7 +23,11 @@ import Testing
         #expect(chosen.status == .seeOther)
         #expect(chosen.headers["Location"] == "/kiosk/topics/banking")
         #expect(try browser.get("/").text.contains(#"<html lang="ar" dir="rtl""#))
-        let reset = try browser.get("/kiosk/reset")
+        // A GET only shows the button; nothing is reset by it.
+        let page = try browser.get("/kiosk/reset")
+        #expect(page.status == .ok)
+        #expect(browser.cookies["balie_lang"] == "ar")
+        let reset = try browser.post("/kiosk/reset", form: [("csrf", page.csrfToken ?? "")])
         #expect(reset.status == .seeOther)
         #expect(reset.headers["Clear-Site-Data"] != nil)
         #expect(browser.cookies.isEmpty)
@@ -48,7 +52,7 @@ import Testing
         }
         let call = try browser.post("/kiosk/call-staff", form: [("csrf", "forged")])
         #expect(call.status == .forbidden)
-        #expect(try app.database.recentStaffCalls(limit: 5).isEmpty)
+        #expect(try app.database.recentStaffCalls(branch: "main", limit: 5).isEmpty)
         #expect(browser.cookies["balie_lang"] == nil)
     }
 
@@ -59,13 +63,13 @@ import Testing
         let done = try browser.post("/kiosk/call-staff", form: [("csrf", token), ("group", "banking")])
         #expect(done.status == .seeOther)
         #expect(done.headers["Location"] == "/kiosk/call-staff/done?group=banking")
-        let calls = try app.database.recentStaffCalls(limit: 5)
+        let calls = try app.database.recentStaffCalls(branch: "main", limit: 5)
         #expect(calls.map(\.group) == [.banking])
         #expect(calls.first?.kiosk == "test-kiosk")
         #expect(try browser.get("/kiosk/call-staff/done?group=banking").status == .ok)
         let bad = try browser.post("/kiosk/call-staff", form: [("csrf", token), ("group", "<script>")])
         #expect(bad.status == .badRequest)
-        #expect(try app.database.recentStaffCalls(limit: 5).count == 1)
+        #expect(try app.database.recentStaffCalls(branch: "main", limit: 5).count == 1)
     }
 
     @Test func errorsArePagesOrProblemJSON() throws {

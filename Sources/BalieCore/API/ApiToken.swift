@@ -6,6 +6,8 @@ public enum ApiScope: String, CaseIterable, Sendable, Codable {
     case contactsRead = "contacts:read"
     case contactsWrite = "contacts:write"
     case sessionsRead = "sessions:read"
+    /// `/metrics` from anywhere but loopback.
+    case metricsRead = "metrics:read"
 }
 
 /// A token for another channel (CRM, contact centre, app). Only its SHA-256 hash is stored.
@@ -13,14 +15,17 @@ public struct ApiToken: Sendable, Equatable {
     public var id: Int64?
     public var name: String
     public var scopes: Set<ApiScope>
+    /// The branches whose sessions and help requests it may read (customer records are shared by all).
+    public var branches: BranchScope
     public var tokenHash: String
     public var createdAt: Date
     public var revokedAt: Date?
 
-    public init(id: Int64? = nil, name: String, scopes: Set<ApiScope>, tokenHash: String, createdAt: Date, revokedAt: Date? = nil) {
+    public init(id: Int64? = nil, name: String, scopes: Set<ApiScope>, branches: BranchScope = .only([]), tokenHash: String, createdAt: Date, revokedAt: Date? = nil) {
         self.id = id
         self.name = name
         self.scopes = scopes
+        self.branches = branches
         self.tokenHash = tokenHash
         self.createdAt = createdAt
         self.revokedAt = revokedAt

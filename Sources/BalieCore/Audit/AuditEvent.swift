@@ -36,6 +36,14 @@ public struct AuditEvent: Sendable, Equatable {
         case remoteStepAdded = "remote-step-added"
         case remoteNoteAdded = "remote-note-added"
         case remoteViewingEnded = "remote-viewing-ended"
+        case sessionViewed = "session-viewed"
+        case accessRefused = "access-refused"
+        case kioskCreated = "kiosk-created"
+        case kioskEnrolled = "kiosk-enrolled"
+        case kioskEnrolmentRefused = "kiosk-enrolment-refused"
+        case kioskRevoked = "kiosk-revoked"
+        case branchSaved = "branch-saved"
+        case branchSwitched = "branch-switched"
     }
 
     public var id: Int64?
@@ -50,11 +58,15 @@ public struct AuditEvent: Sendable, Equatable {
     /// Kiosk name or client address.
     public var origin: String
     public var detail: String?
+    /// The branch it happened in (the kiosk's, or the working branch of the person who acted); nil for
+    /// what belongs to no branch (sign-ins, accounts, the command line).
+    public var branch: String?
     /// Why, when the person gave a reason.
     public var reason: String?
 
     public init(id: Int64? = nil, at: Date, action: Action, actorID: Int64?, actorRole: StaffRole? = nil, subject: String?,
-                origin: String, detail: String? = nil, reason: String? = nil) {
+                origin: String, detail: String? = nil, reason: String? = nil, branch: String? = nil) {
+        self.branch = branch
         self.id = id
         self.at = at
         self.action = action

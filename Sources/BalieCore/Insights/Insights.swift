@@ -254,6 +254,6 @@ extension InsightTable.Row {
 }
 
 public protocol InsightRepository: Sendable {
-    /// Finished sessions that started in [from, to), at one branch if given.
-    func insightSessions(from: Date, to: Date, branch: String?) throws -> [InsightSession]
+    /// Finished sessions that started in [from, to) at the branches in scope.
+    func insightSessions(from: Date, to: Date, branches: BranchScope) throws -> [InsightSession]
 }

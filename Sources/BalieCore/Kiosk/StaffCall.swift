@@ -4,12 +4,14 @@ import Foundation
 public struct StaffCall: Sendable, Equatable {
     public var id: Int64?
     public var kiosk: String
+    public var branch: String
     public var group: TaskGroup?
     public var at: Date
 
-    public init(id: Int64? = nil, kiosk: String, group: TaskGroup?, at: Date) {
+    public init(id: Int64? = nil, kiosk: String, branch: String, group: TaskGroup?, at: Date) {
         self.id = id
         self.kiosk = kiosk
+        self.branch = branch
         self.group = group
         self.at = at
     }
@@ -19,5 +21,8 @@ public struct StaffCall: Sendable, Equatable {
 public protocol StaffCallRepository: Sendable {
     @discardableResult
     func record(_ call: StaffCall) throws -> StaffCall
-    func recentStaffCalls(limit: Int) throws -> [StaffCall]
+    /// The newest calls of one branch.
+    func recentStaffCalls(branch: String, limit: Int) throws -> [StaffCall]
+    /// Calls from one kiosk since a moment, for its rate limit.
+    func staffCallCount(kiosk: String, branch: String, since: Date) throws -> Int
 }

@@ -101,7 +101,9 @@ public struct AssistedSession: Sendable, Equatable {
     /// The customer, only when they agreed that sessions are logged into their record.
     public var customerID: Int64?
     public var staffID: Int64
+    /// The kiosk (or staff desk) it took place at, and that kiosk's branch.
     public var kiosk: String
+    public var branch: String
     public var startedAt: Date
     public var finishedAt: Date?
     public var waitingSeconds: Int?
@@ -116,7 +118,7 @@ public struct AssistedSession: Sendable, Equatable {
     public var selfReliance: SelfReliance?
     public var channelAdvice: PreferredChannel?
 
-    public init(id: Int64? = nil, customerID: Int64?, staffID: Int64, kiosk: String, startedAt: Date, finishedAt: Date? = nil,
+    public init(id: Int64? = nil, customerID: Int64?, staffID: Int64, kiosk: String, branch: String, startedAt: Date, finishedAt: Date? = nil,
                 waitingSeconds: Int? = nil, phase: Phase = .open, language: String, tasks: [SessionTask] = [],
                 steps: [SessionStep] = [], notes: [SessionNote] = [], effortScore: Int? = nil, selfReliance: SelfReliance? = nil,
                 channelAdvice: PreferredChannel? = nil) {
@@ -124,6 +126,7 @@ public struct AssistedSession: Sendable, Equatable {
         self.customerID = customerID
         self.staffID = staffID
         self.kiosk = kiosk
+        self.branch = branch
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.waitingSeconds = waitingSeconds

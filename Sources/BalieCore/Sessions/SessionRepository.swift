@@ -6,8 +6,10 @@ public struct OpenSessionSummary: Sendable, Equatable {
     public let startedAt: Date
     public let customerName: String?
     public let staffID: Int64
+    public let branch: String
 
-    public init(id: Int64, startedAt: Date, customerName: String?, staffID: Int64) {
+    public init(id: Int64, startedAt: Date, customerName: String?, staffID: Int64, branch: String) {
+        self.branch = branch
         self.id = id
         self.startedAt = startedAt
         self.customerName = customerName
@@ -48,6 +50,7 @@ public protocol SessionRepository: Sendable {
                       followUps: [FollowUp]) throws
     /// Marks a message read and records the reading as a contact, in one transaction.
     func readTogether(messageID: Int64, customerID: Int64, contact: Contact, sessionID: Int64?) throws -> Bool
-    func openSessions() throws -> [OpenSessionSummary]
+    /// Open sessions of the branches in scope.
+    func openSessions(branches: BranchScope) throws -> [OpenSessionSummary]
     func taskHistory(customerID: Int64) throws -> [TaskHistoryEntry]
 }

@@ -18,19 +18,31 @@ public struct Staff: Sendable, Equatable {
     public var username: String
     public var fullName: String
     public var role: StaffRole
-    public var branch: String?
+    /// Codes of the branches this person belongs to (works in, serves remotely, supervises, manages).
+    public var branches: [String]
+    public var grants: Set<StaffGrant>
     public var isActive: Bool
     public var passwordHash: String
 
-    public init(id: Int64? = nil, username: String, fullName: String, role: StaffRole, branch: String?,
-                isActive: Bool = true, passwordHash: String) {
+    public init(id: Int64? = nil, username: String, fullName: String, role: StaffRole, branches: [String],
+                grants: Set<StaffGrant> = [], isActive: Bool = true, passwordHash: String) {
         self.id = id
         self.username = username
         self.fullName = fullName
         self.role = role
-        self.branch = branch
+        self.branches = branches
+        self.grants = grants
         self.isActive = isActive
         self.passwordHash = passwordHash
+    }
+
+    /// Where this person may act: every branch with the all-branches grant, else their own.
+    public var scope: BranchScope { grants.contains(.allBranches) ? .all : .only(Set(branches)) }
+
+    /// The branch a sign-in starts in: the chosen one when it is theirs, else the first of theirs.
+    public func workingBranch(choosing chosen: String?, among existing: [String]) -> String? {
+        if let chosen, scope.contains(chosen), existing.contains(chosen) { return chosen }
+        return branches.first { existing.contains($0) } ?? (grants.contains(.allBranches) ? existing.first : nil)
     }
 }
 

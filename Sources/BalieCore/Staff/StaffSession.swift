@@ -8,9 +8,12 @@ public struct StaffSession: Sendable, Equatable {
     public var createdAt: Date
     public var lastSeenAt: Date
     public var clientAddress: String
+    /// The branch this person works in during this session (switched on the staff page).
+    public var workingBranch: String?
 
-    public init(tokenHash: String, staffID: Int64, createdAt: Date, lastSeenAt: Date, clientAddress: String) {
+    public init(tokenHash: String, staffID: Int64, createdAt: Date, lastSeenAt: Date, clientAddress: String, workingBranch: String? = nil) {
         self.tokenHash = tokenHash
+        self.workingBranch = workingBranch
         self.staffID = staffID
         self.createdAt = createdAt
         self.lastSeenAt = lastSeenAt
@@ -71,6 +74,11 @@ public protocol StaffRepository: Sendable {
     func insertSession(_ session: StaffSession) throws
     func session(tokenHash: String) throws -> StaffSession?
     func touchSession(tokenHash: String, at: Date) throws
+    func setWorkingBranch(tokenHash: String, branch: String) throws
+    /// Sets the branches and grants of an account.
+    func setBranches(staffID: Int64, branches: [String], grants: Set<StaffGrant>) throws
+    /// Sign-in failures older than this are no longer needed for throttling; returns how many went.
+    @discardableResult func deleteSignInFailures(before: Date) throws -> Int
     func deleteSession(tokenHash: String) throws
     func deleteSessions(staffID: Int64) throws
     /// Removes sessions that can no longer be used; returns how many.

@@ -31,7 +31,8 @@ extension WebApp {
         get("/api/v1/sessions", .api(.sessionsRead)) { [unowned self] request in try apiSessions(request) }
         get("/api/v1/sessions/:id", .api(.sessionsRead)) { [unowned self] request in
             guard let id = Int64(request.parameters["id"] ?? ""), id > 0 else { throw ApiError.invalid("id must be a positive whole number.") }
-            guard let session = try database.session(id: id) else { throw ApiError.notFound }
+            // A session of a branch the token is not granted answers exactly like one that does not exist.
+            guard let session = try database.session(id: id), request.apiToken!.branches.contains(session.branch) else { throw ApiError.notFound }
             return try etagged(.json(ApiSession(session, customerNumber: try session.customerID.flatMap(database.customerNumber))), request)
         }
         get("/api/v1/help-requests", .api(.sessionsRead)) { [unowned self] request in try apiHelpRequests(request) }
@@ -190,7 +191,7 @@ extension WebApp {
                 throw ApiError.invalid("\(name) must be 1 to 64 characters, without control characters.")
             }
         }
-        let sessions = try database.sessionList(from: from, to: to, branch: query["branch"], taskID: query["task"], beforeID: before, limit: limit + 1)
+        let sessions = try database.sessionList(from: from, to: to, branch: query["branch"], branches: request.apiToken!.branches, taskID: query["task"], beforeID: before, limit: limit + 1)
         let shown = Array(sessions.prefix(limit))
         let items = try shown.map { ApiSession($0, customerNumber: try $0.customerID.flatMap(database.customerNumber)) }
         return try etagged(.json(ApiPage(items: items, next_cursor: sessions.count > limit ? shown.last.map { String($0.id!) } : nil)), request)
@@ -213,7 +214,7 @@ extension WebApp {
             guard let id = Int64(cursor), id > 0 else { throw ApiError.invalid("cursor is not one this API gave out.") }
             before = id
         }
-        let requests = try database.helpRequestList(status: status, beforeID: before, limit: limit + 1)
+        let requests = try database.helpRequestList(status: status, branches: request.apiToken!.branches, beforeID: before, limit: limit + 1)
         let shown = Array(requests.prefix(limit))
         return try etagged(.json(ApiPage(items: shown.map(ApiHelpRequest.init),
                                          next_cursor: requests.count > limit ? shown.last.map { String($0.id!) } : nil)), request)

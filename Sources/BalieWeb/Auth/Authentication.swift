@@ -8,6 +8,13 @@ struct SignedIn: Sendable {
     let staff: Staff
     let session: StaffSession
     let staffID: Int64
+
+    /// The branch branch-scoped actions use (the queue, calls, new sessions at a desk): the session's
+    /// choice while it is still one of theirs, else their first branch.
+    var workingBranch: String? {
+        if let chosen = session.workingBranch, staff.scope.contains(chosen) { return chosen }
+        return staff.branches.first
+    }
 }
 
 /// Who may use a route.
@@ -18,6 +25,8 @@ enum Access: Sendable {
     case roles(Set<StaffRole>)
     /// Another channel with a bearer token that holds this scope.
     case api(ApiScope)
+    /// Customer mode: only on an enrolled customer kiosk (signed-in staff may use it there too).
+    case customerKiosk
 
     static let anyStaff = Access.roles(Set(StaffRole.allCases))
     static let admin = Access.roles([.admin])
@@ -87,7 +96,8 @@ struct Authentication: Sendable {
 
     /// Checks a username and password, with throttling per username and per address, and audits the
     /// outcome (never the password). On success the old session, if any, ends and a new token is made.
-    func signIn(username: String, password: String, request: Request, origin: String, now: Date = Date()) throws -> SignInResult {
+    func signIn(username: String, password: String, request: Request, origin: String, chosenBranch: String? = nil,
+                now: Date = Date()) throws -> SignInResult {
         let since = now.addingTimeInterval(-throttle.window)
         let forUsername = try database.signInFailures(username: username, since: since)
         let fromAddress = try database.signInFailures(clientAddress: request.clientAddress, since: since)
@@ -110,9 +120,10 @@ struct Authentication: Sendable {
         }
         if let old = request.cookies[Self.cookieName] { try database.deleteSession(tokenHash: Self.tokenHash(old)) }
         let token = SecureRandom.token()
+        let working = account.workingBranch(choosing: chosenBranch, among: try database.allBranches().map(\.code))
         try database.insertSession(StaffSession(
             tokenHash: Self.tokenHash(token), staffID: staffID, createdAt: now, lastSeenAt: now,
-            clientAddress: request.clientAddress))
+            clientAddress: request.clientAddress, workingBranch: working))
         try database.appendAudit(AuditEvent(at: now, action: .signIn, actorID: staffID, subject: account.username, origin: origin))
         return .success(account, token: token)
     }

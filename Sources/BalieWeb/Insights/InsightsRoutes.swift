@@ -31,12 +31,12 @@ extension WebApp {
     func registerInsightsRoutes() {
         get("/insights", .supervisorsAndAdmins) { [unowned self] request in
             let filter = try insightFilter(request)
-            let report = try insightReport(filter)
+            let report = try insightReport(filter, request)
             return try insightsPage(request, filter, report)
         }
         get("/insights.csv", .supervisorsAndAdmins) { [unowned self] request in
             let filter = try insightFilter(request)
-            let report = try insightReport(filter)
+            let report = try insightReport(filter, request)
             guard let id = request.http.query["table"], !id.isEmpty else { throw PageError.badRequest("Say which table: ?table=ID.") }
             guard let table = report.table(id) else { throw PageError.notFound("No such table, or too few sessions to show it.") }
             let (header, rows) = insightCells(table, report: report, language: request.language)
@@ -46,8 +46,11 @@ extension WebApp {
         }
     }
 
-    private func insightReport(_ filter: InsightFilter) throws -> InsightReport {
-        InsightReport(sessions: try database.insightSessions(from: filter.from, to: filter.to, branch: filter.branch), group: filter.group,
+    /// Only the branches of the person asking: one chosen of theirs, or all of theirs.
+    private func insightReport(_ filter: InsightFilter, _ request: PageRequest) throws -> InsightReport {
+        let scope = request.requester.branches
+        let branches: BranchScope = filter.branch.map { scope.contains($0) ? .only([$0]) : .only([]) } ?? scope
+        return InsightReport(sessions: try database.insightSessions(from: filter.from, to: filter.to, branches: branches), group: filter.group,
                       minimumGroup: configuration.insightsMinimumGroup, timeZone: configuration.timeZone)
     }
 
@@ -125,7 +128,9 @@ extension WebApp {
         return try page("pages/insights", request, title: localization.text("insights.title", language), [
             "filter": [
                 "from": filter.fromText, "to": filter.toText,
-                "branches": try database.branches().map { ["name": $0, "selected": $0 == filter.branch] as [String: Any] },
+                "branches": try database.allBranches().filter { request.requester.branches.contains($0.code) }.map {
+                    ["code": $0.code, "name": $0.name, "selected": $0.code == filter.branch] as [String: Any]
+                },
                 "groups": TaskGroup.allCases.map { group -> [String: Any] in
                     ["id": group.rawValue, "name": localization.text("groups.\(group.translationKey).name", language), "selected": group == filter.group]
                 },

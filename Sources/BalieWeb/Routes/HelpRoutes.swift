@@ -14,21 +14,20 @@ extension WebApp {
     func registerHelpRoutes() {
         // The kiosk side: staff mode (from a session) and customer mode (from the start or a topic page).
         post("/sessions/:id/help", .recordReaders) { [unowned self] request in
-            guard let id = Int64(request.parameters["id"] ?? ""), let session = try database.session(id: id), session.phase == .open else {
-                throw PageError.notFound("No open session.")
-            }
+            let session = try accessibleSession(request)
+            guard session.phase == .open, let id = session.id else { throw PageError.notFound("No open session.") }
             if let live = try database.liveHelpRequest(sessionID: id) { return .redirect(to: "/help/\(live.id!)") }
             let current = session.tasks.last { $0.outcome == nil } ?? session.tasks.last
             let topic = current.map { $0.name(session.language) } ?? localization.text("help.no_topic", session.language)
-            return try createHelpRequest(request, topic: topic, sessionID: id, language: session.language)
+            return try createHelpRequest(request, topic: topic, session: session, language: session.language)
         }
-        post("/kiosk/help") { [unowned self] request in
+        post("/kiosk/help", .customerKiosk) { [unowned self] request in
             var topic = localization.text("help.no_topic", request.language)
             if let value = request.form["group"], !value.isEmpty {
                 guard let group = TaskGroup(rawValue: value) else { throw PageError.badRequest("Unknown task group.") }
                 topic = localization.text("groups.\(group.translationKey).name", request.language)
             }
-            return try createHelpRequest(request, topic: topic, sessionID: nil, language: request.language)
+            return try createHelpRequest(request, topic: topic, session: nil, language: request.language)
         }
         get("/help/:id") { [unowned self] request in try kioskHelpPage(request, try kioskHelpRequest(request)) }
         get("/help/:id/events") { [unowned self] request in
@@ -53,7 +52,7 @@ extension WebApp {
         get("/remote", Self.remoteHelpers) { [unowned self] request in try remoteHomePage(request) }
         get("/remote/events", Self.remoteHelpers) { [unowned self] request in helpStream(request, requestID: nil) }
         post("/remote/requests/:id/accept", Self.remoteHelpers) { [unowned self] request in
-            let help = try anyHelpRequest(request)
+            let help = try acceptableHelpRequest(request)
             let signedIn = request.signedIn!
             let now = Date()
             let accepted: HelpRequest
@@ -121,8 +120,19 @@ extension WebApp {
 
     // MARK: - Changes
 
-    private func createHelpRequest(_ request: PageRequest, topic: String, sessionID: Int64?, language: String) throws -> Response {
-        let waiting = try database.openHelpRequestCount(kiosk: configuration.kioskName)
+    private func createHelpRequest(_ request: PageRequest, topic: String, session: AssistedSession?, language: String) throws -> Response {
+        // The request is the kiosk's (customer mode) or the session's place (staff mode); the limit of waiting
+        // requests holds per kiosk.
+        let place: (kiosk: String, branch: String)
+        if let session {
+            place = (session.kiosk, session.branch)
+        } else {
+            guard let kiosk = request.kiosk else { throw PageError.notEnrolled }
+            try limitAnonymousWrite(request)
+            place = (kiosk.name, kiosk.branchCode)
+        }
+        let sessionID = session?.id
+        let waiting = try database.openHelpRequestCount(kiosk: place.kiosk, branch: place.branch)
         do throws(HelpRules.Refusal) {
             try HelpRules.checkRequest(openAtKiosk: waiting)
         } catch {
@@ -130,11 +140,13 @@ extension WebApp {
         }
         let now = Date()
         let help = try database.createHelpRequest(HelpRequest(
-            kiosk: configuration.kioskName, branch: configuration.branch, topic: String(topic.prefix(200)), sessionID: sessionID,
-            requestedBy: request.signedIn?.staffID, requesterKey: request.signedIn == nil ? requesterKey(request.visit) : nil,
+            kiosk: place.kiosk, branch: place.branch, topic: String(topic.prefix(200)), sessionID: sessionID,
+            // Bound to this browser visit in both modes: only this screen answers the consent question.
+            requestedBy: request.signedIn?.staffID, requesterKey: requesterKey(request.visit),
             language: language, createdAt: now))
         try database.appendAudit(AuditEvent(at: now, action: .helpRequested, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
-                                            subject: try customerNumber(help), origin: origin(request.http), detail: "help request \(help.id!)"))
+                                            subject: try customerNumber(help), origin: origin(request), detail: "help request \(help.id!)",
+                                            branch: help.branch))
         helpChannels.openRequests.publish(name: "requested", data: Self.json(["id": help.id!]))
         return .redirect(to: "/help/\(help.id!)")
     }
@@ -155,7 +167,7 @@ extension WebApp {
         try database.updateHelpRequest(
             answered, event: HelpEvent(helpRequestID: help.id!, at: now, kind: yes ? .consentGiven : .consentRefused, actorID: nil, text: helperName),
             audit: AuditEvent(at: now, action: .consentRecorded, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
-                              subject: try customerNumber(help), origin: origin(request.http),
+                              subject: try customerNumber(help), origin: origin(request),
                               detail: "remote-viewing: \(yes ? "given" : "withdrawn") (on-screen) for help request \(help.id!)"),
             consent: consent)
         publishState(answered)
@@ -175,7 +187,7 @@ extension WebApp {
             ended, event: HelpEvent(helpRequestID: help.id!, at: now, kind: ended.status == .cancelled ? .cancelled : .ended, actorID: actorID,
                                     text: by.rawValue),
             audit: AuditEvent(at: now, action: .remoteViewingEnded, actorID: actorID, actorRole: request.signedIn?.staff.role,
-                              subject: try customerNumber(help), origin: origin(request.http), detail: "help request \(help.id!) ended by \(by.rawValue)"),
+                              subject: try customerNumber(help), origin: origin(request), detail: "help request \(help.id!) ended by \(by.rawValue)"),
             consent: nil)
         publishState(ended)
         helpChannels.retire(requestID: help.id!)
@@ -239,38 +251,6 @@ extension WebApp {
 
     // MARK: - Who may see what
 
-    /// The kiosk that asked: the member of staff who asked, or in customer mode the same kiosk visit.
-    /// Anyone else gets "not found", so that request numbers reveal nothing.
-    private func kioskHelpRequest(_ request: PageRequest) throws -> HelpRequest {
-        let help = try anyHelpRequest(request)
-        if let requestedBy = help.requestedBy {
-            guard request.signedIn?.staffID == requestedBy else { throw PageError.notFound("No such help request.") }
-        } else {
-            guard request.signedIn == nil, let key = help.requesterKey,
-                constantTimeEquals(Array(key.utf8), Array(requesterKey(request.visit).utf8))
-            else { throw PageError.notFound("No such help request.") }
-        }
-        return help
-    }
-
-    /// A request as the colleague who accepted it sees it.
-    private func helperRequest(_ request: PageRequest) throws -> HelpRequest {
-        let help = try anyHelpRequest(request)
-        guard help.helperID == request.signedIn?.staffID else { throw PageError.notFound("No such help request.") }
-        return help
-    }
-
-    private func anyHelpRequest(_ request: PageRequest) throws -> HelpRequest {
-        guard let id = Int64(request.parameters["id"] ?? ""), let help = try database.helpRequest(id: id) else {
-            throw PageError.notFound("No such help request.")
-        }
-        return help
-    }
-
-    private func requesterKey(_ visit: Visit) -> String {
-        SHA256.hash(Array("help-request:\(visit.id)".utf8)).hexString
-    }
-
     /// The customer a request is about, for the audit trail: only when the session is logged into a record.
     private func customerNumber(_ help: HelpRequest) throws -> String? {
         guard let sessionID = help.sessionID, let customerID = try database.session(id: sessionID)?.customerID else { return nil }
@@ -279,7 +259,7 @@ extension WebApp {
 
     private func helpAudit(_ action: AuditEvent.Action, _ help: HelpRequest, _ request: PageRequest) throws -> AuditEvent {
         AuditEvent(at: Date(), action: action, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
-                   subject: try customerNumber(help), origin: origin(request.http), detail: "help request \(help.id!)")
+                   subject: try customerNumber(help), origin: origin(request), detail: "help request \(help.id!)", branch: help.branch)
     }
 
     // MARK: - Pages
@@ -326,7 +306,7 @@ extension WebApp {
         let language = request.language
         let since = helpChannels.lastEventID(requestID: nil)
         let now = Date()
-        let open = try database.openHelpRequests().map { help -> [String: Any] in
+        let open = try database.openHelpRequests(branches: request.requester.branches).filter { AccessRules.mayAccept(request.requester, $0) }.map { help -> [String: Any] in
             let minutes = max(0, Int(now.timeIntervalSince(help.createdAt) / 60))
             return ["id": help.id!, "kiosk": help.kiosk, "branch": help.branch, "topic": help.topic,
                     "waiting_text": localization.plural("help.waiting_minutes", count: minutes, language),

@@ -6,7 +6,7 @@ import Foundation
 /// reset between visitors.
 extension WebApp {
     func registerKioskRoutes() {
-        get("/") { [unowned self] request in
+        get("/", .customerKiosk) { [unowned self] request in
             let language = request.language
             let groups = TaskGroup.allCases.map { group in
                 [
@@ -21,7 +21,7 @@ extension WebApp {
                             ["groups": groups, "help_request_action": "/kiosk/help"])
         }
 
-        get("/kiosk/topics/:group") { [unowned self] request in
+        get("/kiosk/topics/:group", .customerKiosk) { [unowned self] request in
             guard let group = TaskGroup(rawValue: request.parameters["group"] ?? "") else {
                 throw PageError.notFound("No such task group.")
             }
@@ -37,18 +37,20 @@ extension WebApp {
             ])
         }
 
-        post("/kiosk/call-staff") { [unowned self] request in
+        post("/kiosk/call-staff", .customerKiosk) { [unowned self] request in
             var group: TaskGroup?
             if let value = request.form["group"], !value.isEmpty {
                 guard let known = TaskGroup(rawValue: value) else { throw PageError.badRequest("Unknown task group.") }
                 group = known
             }
-            try database.record(StaffCall(kiosk: configuration.kioskName, group: group, at: Date()))
+            try limitAnonymousWrite(request)
+            let kiosk = request.kiosk!
+            try database.record(StaffCall(kiosk: kiosk.name, branch: kiosk.branchCode, group: group, at: Date()))
             let query = group.map { "?group=\($0.rawValue)" } ?? ""
             return .redirect(to: "/kiosk/call-staff/done" + query)
         }
 
-        get("/kiosk/call-staff/done") { [unowned self] request in
+        get("/kiosk/call-staff/done", .customerKiosk) { [unowned self] request in
             let language = request.language
             let groupName = request.http.query["group"].flatMap(TaskGroup.init).map {
                 localization.text("groups.\($0.translationKey).name", language)
@@ -65,7 +67,11 @@ extension WebApp {
             ])
         }
 
-        let reset: PageHandler = { [unowned self] request in
+        // A GET changes nothing: a link or a prefetch shows a page whose button resets.
+        get("/kiosk/reset") { [unowned self] request in
+            try page("pages/kiosk_reset", request, title: localization.text("reset_page.title", request.language))
+        }
+        post("/kiosk/reset") { [unowned self] request in
             // Remote viewing of this visitor's screen ends with the visit.
             try endHelpOfVisit(request)
             var response = Response.redirect(to: "/")
@@ -74,7 +80,5 @@ extension WebApp {
             response.headers["Clear-Site-Data"] = "\"cache\", \"storage\""
             return response
         }
-        get("/kiosk/reset", .everyone, reset)
-        post("/kiosk/reset", .everyone, reset)
     }
 }

@@ -10,8 +10,19 @@ extension WebApp {
         attachedServer.set(server)
     }
 
+    /// `/metrics` tells how busy the server is: only to this machine (a scraper beside it) or to a bearer
+    /// token with the `metrics:read` scope; anyone else gets 404, as if there were nothing.
+    private func checkMetricsAccess(_ request: PageRequest) throws {
+        if Self.isLoopback(request.http.clientAddress) && (configuration.trustedProxy == nil || request.http.headers["X-Forwarded-For"] == nil) { return }
+        guard let header = request.http.headers["Authorization"], header.hasPrefix("Bearer "),
+            let token = try database.token(hash: Authentication.tokenHash(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
+            token.revokedAt == nil, token.scopes.contains(.metricsRead)
+        else { throw PageError.notFound("No such page.") }
+    }
+
     func registerMetricsRoutes() {
-        get("/metrics") { [unowned self] _ in
+        get("/metrics") { [unowned self] request in
+            try checkMetricsAccess(request)
             var lines: [String] = []
             func gauge(_ name: String, _ help: String, _ value: Double) {
                 lines += ["# HELP \(name) \(help)", "# TYPE \(name) gauge", "\(name) \(Self.number(value))"]
@@ -49,7 +60,7 @@ extension WebApp {
             gauge("balie_help_streams", "Open event streams of remote support (kiosks and remote colleagues).", Double(helpChannels.streamCount))
             gauge("balie_help_requests_waiting", "Help requests waiting for a remote colleague.", Double(try database.openHelpRequestCount()))
             gauge("balie_customers", "Customers in the shared record.", Double(try database.customerCount()))
-            gauge("balie_open_sessions", "Assisted sessions not yet closed.", Double(try database.openSessions().count))
+            gauge("balie_open_sessions", "Assisted sessions not yet closed.", Double(try database.openSessions(branches: .all).count))
             let commits = database.commits.snapshot
             lines += ["# HELP balie_db_commit_seconds Time to make a write durable (commit with fsync).", "# TYPE balie_db_commit_seconds histogram"]
             for (bound, count) in zip(CommitStatistics.bounds, commits.cumulative) {
@@ -62,8 +73,11 @@ extension WebApp {
             let sessions = try database.sessionCounts()
             counter("balie_sessions_started_total", "Assisted sessions started.", sessions.started)
             counter("balie_sessions_finished_total", "Assisted sessions finished.", sessions.finished)
-            gauge("balie_queue_waiting", "Walk-in tickets waiting today at this branch.",
-                  Double(try database.tickets(branch: configuration.branch, day: today(), statuses: [.waiting]).count))
+            lines += ["# HELP balie_queue_waiting Walk-in tickets waiting today, per branch.", "# TYPE balie_queue_waiting gauge"]
+            for branch in try database.allBranches() {
+                let waiting = try database.tickets(branch: branch.code, day: today(), statuses: [.waiting]).count
+                lines.append("balie_queue_waiting{branch=\"\(branch.code)\"} \(waiting)")
+            }
             gauge("balie_uptime_seconds", "Seconds since the server started.", Date().timeIntervalSince(startedAt))
             return Response(contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array((lines.joined(separator: "\n") + "\n").utf8))
         }

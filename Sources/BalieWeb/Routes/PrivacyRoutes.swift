@@ -12,7 +12,7 @@ extension Access {
         switch self {
         case .everyone: true
         case .roles(let roles): role.map(roles.contains) ?? false
-        case .api: false
+        case .api, .customerKiosk: false
         }
     }
 }
@@ -102,7 +102,7 @@ extension WebApp {
         }
         let signedIn = request.signedIn!
         let event = AuditEvent(at: Date(), action: .customerErased, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
-                               subject: nil, origin: origin(request.http), reason: reason)
+                               subject: nil, origin: origin(request), reason: reason)
         guard let erasure = try database.eraseCustomer(number: customer.number, audit: event) else {
             throw PageError.notFound("No such customer.")
         }
@@ -268,7 +268,7 @@ extension WebApp {
     private func appendPrivacyAudit(_ action: AuditEvent.Action, subject: String?, detail: String, _ request: PageRequest) throws {
         try database.appendAudit(AuditEvent(
             at: Date(), action: action, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
-            subject: subject, origin: origin(request.http), detail: detail))
+            subject: subject, origin: origin(request), detail: detail))
     }
 
     /// The error summary and the message per field, as the templates expect them (`field_errors` is absent when fine).

@@ -10,7 +10,7 @@ extension WebApp {
     static let displayedCalls = 6
 
     func registerQueueRoutes() {
-        get("/queue/take") { [unowned self] request in
+        get("/queue/take", .customerKiosk) { [unowned self] request in
             let language = request.language
             return try page("pages/queue_take", request, title: localization.text("queue.take_title", language), [
                 "groups": TaskGroup.allCases.map { group in
@@ -19,23 +19,21 @@ extension WebApp {
                 },
             ])
         }
-        post("/queue/tickets") { [unowned self] request in
+        post("/queue/tickets", .customerKiosk) { [unowned self] request in
             guard let group = TaskGroup(rawValue: request.form["group"] ?? "") else { throw PageError.badRequest("Unknown task group.") }
-            let ticket = try database.takeTicket(branch: configuration.branch, day: today(), group: group,
+            try limitAnonymousWrite(request)
+            let ticket = try database.takeTicket(branch: request.kiosk!.branchCode, day: today(), group: group,
                                                  priority: request.form["extra_help"] == "1", at: Date())
             return .redirect(to: "/queue/tickets/\(ticket.id!)")
         }
-        get("/queue/tickets/:id") { [unowned self] request in
-            guard let id = Int64(request.parameters["id"] ?? ""), let ticket = try database.ticket(id: id) else {
-                throw PageError.notFound("No such ticket.")
-            }
-            return try ticketPage(request, ticket)
+        get("/queue/tickets/:id", .customerKiosk) { [unowned self] request in
+            try ticketPage(request, try accessibleTicket(request))
         }
         get("/queue", .recordReaders) { [unowned self] request in try staffQueuePage(request) }
         post("/queue/call-next", .recordReaders) { [unowned self] request in
             try database.expireTickets(before: today())
-            if let ticket = try database.callNext(branch: configuration.branch, day: today(), groups: TaskGroup.allCases,
-                                                  staffID: request.signedIn!.staffID, desk: configuration.kioskName, at: Date()) {
+            if let ticket = try database.callNext(branch: try workingBranch(request), day: today(), groups: TaskGroup.allCases,
+                                                  staffID: request.signedIn!.staffID, desk: deskName(request), at: Date()) {
                 announce(ticket)
             }
             return .redirect(to: "/queue")
@@ -62,28 +60,36 @@ extension WebApp {
             let now = Date()
             let waited = Int((ticket.calledAt ?? now).timeIntervalSince(ticket.createdAt))
             let session = try database.createSession(AssistedSession(
-                customerID: nil, staffID: signedIn.staffID, kiosk: configuration.kioskName, startedAt: now, waitingSeconds: max(0, waited),
+                customerID: nil, staffID: signedIn.staffID, kiosk: request.kiosk?.name ?? Self.staffDeskName, branch: ticket.branch, startedAt: now, waitingSeconds: max(0, waited),
                 language: request.language))
             _ = try database.updateTicket(id: ticket.id!, status: .serving, group: nil, sessionID: session.id, at: now)
             try database.appendAudit(AuditEvent(at: now, action: .sessionStarted, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
-                                                subject: nil, origin: origin(request.http), detail: "session \(session.id!) from ticket \(ticket.code)"))
+                                                subject: nil, origin: origin(request), detail: "session \(session.id!) from ticket \(ticket.code)",
+                                                branch: ticket.branch))
             return .redirect(to: "/sessions/\(session.id!)")
         }
+        // A display follows its own branch; an enrolled kiosk or a member of staff finds theirs at /display.
         get("/display") { [unowned self] request in
-            let calls = try database.tickets(branch: configuration.branch, day: today(), statuses: [.called, .serving])
+            guard let branch = request.workingBranch else { throw PageError.notEnrolled }
+            return .redirect(to: "/branches/\(Self.queryEscaped(branch))/display", status: .found)
+        }
+        get("/branches/:code/display") { [unowned self] request in
+            guard let branch = try database.branch(code: request.parameters["code"] ?? "") else { throw PageError.notFound("No such branch.") }
+            let calls = try database.tickets(branch: branch.code, day: today(), statuses: [.called, .serving])
                 .filter { $0.calledAt != nil }.sorted { $0.calledAt! > $1.calledAt! }.prefix(Self.displayedCalls)
             var context: [String: Any] = [
                 "has_calls": !calls.isEmpty, "calls": calls.map { ["code": $0.code, "desk": $0.desk ?? ""] },
-                "events_url": "/display/events", "refresh_seconds": Self.displayRefreshSeconds,
+                "events_url": "/branches/\(Self.queryEscaped(branch.code))/display/events", "refresh_seconds": Self.displayRefreshSeconds,
             ]
             context["customer_mode"] = false
             context["staff_mode"] = false
             context["staff_signed_in"] = false
             return try page("pages/queue_display", request, title: localization.text("queue.display_title", request.language), context)
         }
-        get("/display/events") { [unowned self] request in
+        get("/branches/:code/display/events") { [unowned self] request in
+            guard let branch = try database.branch(code: request.parameters["code"] ?? "") else { throw PageError.notFound("No such branch.") }
             let lastID = request.http.headers["Last-Event-ID"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard let stream = queueEvents.subscribe(lastEventID: lastID) else {
+            guard let stream = queueEvents.subscribe(branch: branch.code, lastEventID: lastID) else {
                 return Response(status: .serviceUnavailable, headers: HTTPHeaders([("Retry-After", "30")]))
             }
             return .eventStream(stream)
@@ -91,24 +97,27 @@ extension WebApp {
     }
 
     private func announce(_ ticket: QueueTicket) {
-        queueEvents.publish(name: "called", data: Self.json(["code": ticket.code, "desk": ticket.desk ?? configuration.kioskName]))
+        queueEvents.publish(branch: ticket.branch, name: "called", data: Self.json(["code": ticket.code, "desk": ticket.desk ?? ""]))
     }
 
     private func calledTicket(_ request: PageRequest) throws -> QueueTicket {
-        guard let id = Int64(request.parameters["id"] ?? ""), let ticket = try database.ticket(id: id), ticket.branch == configuration.branch else {
-            throw PageError.notFound("No such ticket.")
-        }
+        let ticket = try accessibleTicket(request)
         guard ticket.status == .called else { throw PageError.badRequest("This ticket is not called.") }
         return ticket
     }
 
     func today(_ now: Date = Date()) -> String { formatted(now, "yyyy-MM-dd") }
 
+    /// What the display shows as the place to go: the kiosk or desk where staff called from.
+    private func deskName(_ request: PageRequest) -> String {
+        request.kiosk?.name ?? String(request.signedIn?.staff.fullName.split(separator: " ").first ?? "")
+    }
+
     private func ticketPage(_ request: PageRequest, _ ticket: QueueTicket) throws -> Response {
         let language = request.language
         let ahead = ticket.status == .waiting ? try database.peopleAhead(of: ticket) : 0
         let service = try database.recentServiceMinutes(branch: ticket.branch, group: ticket.group, since: Date().addingTimeInterval(-14 * 86_400))
-        let onDuty = max(1, try database.openSessions().map(\.staffID).reduce(into: Set<Int64>()) { $0.insert($1) }.count)
+        let onDuty = max(1, try database.openSessions(branches: .only([ticket.branch])).map(\.staffID).reduce(into: Set<Int64>()) { $0.insert($1) }.count)
         let wait = QueueRules.waitRange(peopleAhead: ahead, serviceMinutes: service, staffOnDuty: onDuty)
         return try page("pages/queue_ticket", request, title: localization.text("queue.ticket_title", language), [
             "ticket": ["code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language)],
@@ -129,7 +138,7 @@ extension WebApp {
         let language = request.language
         try database.expireTickets(before: today())
         let now = Date()
-        let tickets = try database.tickets(branch: configuration.branch, day: today(), statuses: [.waiting, .called])
+        let tickets = try database.tickets(branch: try workingBranch(request), day: today(), statuses: [.waiting, .called])
         let waiting = tickets.filter { $0.status == .waiting }, called = tickets.filter { $0.status == .called }
         var names: [Int64: String] = [:]
         for id in Set(called.compactMap(\.calledBy)) { names[id] = try database.staff(id: id)?.fullName }

@@ -11,7 +11,13 @@ extension WebApp {
         get("/sessions/:id", .recordReaders) { [unowned self] request in
             let session = try loadSession(request)
             switch session.phase {
-            case .open: return try sessionPage(request, session)
+            case .open:
+                // A session page shows the customer's name and unread messages: a look at the record, audited like one.
+                try database.appendAudit(AuditEvent(
+                    at: Date(), action: .sessionViewed, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
+                    subject: try session.customerID.flatMap(database.customerNumber), origin: origin(request),
+                    detail: "session \(session.id!)", branch: session.branch))
+                return try sessionPage(request, session)
             case .customerFeedback: return .redirect(to: "/sessions/\(session.id!)/feedback", status: .found)
             case .closed: return .redirect(to: "/sessions/\(session.id!)/summary", status: .found)
             }
@@ -115,10 +121,17 @@ extension WebApp {
             if customerID != nil { subject = customer.number }
             if let code = customer.language, localization.language(code) != nil { language = code }
         }
+        // At an enrolled kiosk of one's own branches the session is that kiosk's; elsewhere it is at a desk of the working branch.
+        let place: (kiosk: String, branch: String)
+        if let kiosk = request.kiosk, signedIn.staff.scope.contains(kiosk.branchCode) {
+            place = (kiosk.name, kiosk.branchCode)
+        } else {
+            place = (Self.staffDeskName, try workingBranch(request))
+        }
         let session = try database.createSession(AssistedSession(
-            customerID: customerID, staffID: signedIn.staffID, kiosk: configuration.kioskName, startedAt: Date(), language: language))
+            customerID: customerID, staffID: signedIn.staffID, kiosk: place.kiosk, branch: place.branch, startedAt: Date(), language: language))
         try database.appendAudit(AuditEvent(at: Date(), action: .sessionStarted, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
-                                            subject: subject, origin: origin(request.http), detail: "session \(session.id!)"))
+                                            subject: subject, origin: origin(request), detail: "session \(session.id!)", branch: place.branch))
         return .redirect(to: "/sessions/\(session.id!)")
     }
 
@@ -144,16 +157,13 @@ extension WebApp {
         try database.closeSession(sessionID: session.id!, effortScore: effort, selfReliance: reliance, at: now, contact: contact, followUps: followUps)
         let signedIn = request.signedIn!
         try database.appendAudit(AuditEvent(at: now, action: .sessionClosed, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
-                                            subject: nil, origin: origin(request.http), detail: "session \(session.id!)"))
+                                            subject: nil, origin: origin(request), detail: "session \(session.id!)", branch: session.branch))
     }
 
     // MARK: - Acting on a session
 
     private func loadSession(_ request: PageRequest, details: Bool = true) throws -> AssistedSession {
-        guard let id = Int64(request.parameters["id"] ?? ""), let session = try database.session(id: id, details: details) else {
-            throw PageError.notFound("No such session.")
-        }
-        return session
+        try accessibleSession(request, details: details)
     }
 
     /// Runs one change; a refusal by the rules shows the session again with the reason at the top.

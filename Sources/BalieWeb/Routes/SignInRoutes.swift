@@ -40,7 +40,7 @@ extension WebApp {
             guard errors.isEmpty else {
                 return try signInPage(request, username: refill, errors: errors, notice: nil, status: .unprocessableContent)
             }
-            switch try authentication.signIn(username: username, password: password, request: request.http, origin: origin(request.http)) {
+            switch try authentication.signIn(username: username, password: password, request: request.http, origin: origin(request)) {
             case .throttled:
                 return try signInPage(request, username: refill, errors: ["username": "sign_in.errors.throttled"], notice: nil, status: .tooManyRequests)
             case .wrong:
@@ -67,7 +67,7 @@ extension WebApp {
     }
 
     private func endSession(_ request: PageRequest, action: AuditEvent.Action, then location: String) throws -> Response {
-        if let signedIn = request.signedIn { try authentication.end(signedIn, action: action, origin: origin(request.http)) }
+        if let signedIn = request.signedIn { try authentication.end(signedIn, action: action, origin: origin(request)) }
         var response = Response.redirect(to: location)
         response.setCookie(.expired(Authentication.cookieName, secure: isSecure(request.http)))
         response.setCookie(.expired(Visit.idCookie, secure: isSecure(request.http)))

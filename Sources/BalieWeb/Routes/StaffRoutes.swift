@@ -13,7 +13,9 @@ extension WebApp {
             let staff = request.signedIn!.staff
             let formatter = DateFormatter()
             formatter.dateFormat = "HH:mm"
-            let calls = try database.recentStaffCalls(limit: 10).map { call -> [String: Any] in
+            let working = request.workingBranch
+            let calls = try working.map { try database.recentStaffCalls(branch: $0, limit: 10) } ?? []
+            let callRows = calls.map { call -> [String: Any] in
                 [
                     "kiosk": call.kiosk,
                     "group_name": call.group.map { localization.text("groups.\($0.translationKey).name", language) } ?? "",
@@ -22,25 +24,29 @@ extension WebApp {
             }
             // Open sessions are never dropped: staff resume them here, and old ones are marked to finish.
             let now = Date()
-            let openSessions = try database.openSessions().map { open -> [String: Any] in
+            // Open sessions of the branch being worked in: another branch's customers are not shown here.
+            let openSessions = try database.openSessions(branches: working.map { .only([$0]) } ?? .only([])).map { open -> [String: Any] in
                 [
                     "href": "/sessions/\(open.id)", "started": formatDateTime(open.startedAt),
                     "who": open.customerName ?? localization.text("session.anonymous_label", language),
                     "stale": now.timeIntervalSince(open.startedAt) > configuration.staleSessionAfter,
                 ]
             }
-            var person: [String: Any] = ["full_name": staff.fullName, "role_name": localization.text(Self.roleKey(staff.role), language)]
-            if let branch = staff.branch { person["branch"] = branch }
+            let branches = try database.allBranches().filter { staff.scope.contains($0.code) }
+            let person: [String: Any] = ["full_name": staff.fullName, "role_name": localization.text(Self.roleKey(staff.role), language),
+                                         "branch_name": branches.first { $0.code == working }?.name ?? ""]
             return try page("pages/staff_home", request, title: localization.text("staff_home.title", language), [
                 "staff": person,
                 "welcome": localization.text("staff_home.welcome", language, ["name": staff.fullName]),
-                "calls": calls,
-                "has_calls": !calls.isEmpty,
+                "calls": callRows,
+                "has_calls": !callRows.isEmpty,
                 "is_admin": staff.role == .admin,
                 "helps_remotely": [.remote, .supervisor].contains(staff.role),
                 "can_view_audit": Access.supervisorsAndAdmins.allows(staff.role),
                 "has_open_sessions": !openSessions.isEmpty,
                 "open_sessions": openSessions,
+                "can_switch_branch": branches.count > 1,
+                "switch_branches": branches.map { ["code": $0.code, "name": $0.name, "selected": $0.code == working] as [String: Any] },
             ])
         }
 
@@ -52,7 +58,7 @@ extension WebApp {
                 return [
                     "username": account.username, "full_name": account.fullName,
                     "role_name": localization.text(Self.roleKey(account.role), language),
-                    "branch": account.branch ?? "", "active": account.isActive,
+                    "branch": account.grants.contains(.allBranches) ? "*" : account.branches.joined(separator: ", "), "active": account.isActive,
                     "status_text": localization.text(account.isActive ? "admin_staff.active" : "admin_staff.disabled", language),
                     "toggle_action": "/admin/staff/\(Self.queryEscaped(account.username))/\(next)",
                     "toggle_label": localization.text(label, language),
@@ -66,12 +72,17 @@ extension WebApp {
                 guard var account = try database.staff(username: request.parameters["username"] ?? ""), let id = account.id else {
                     throw PageError.notFound("No such staff account.")
                 }
+                // Accounts of one's own branches only; an account in no branch is for central admins.
+                let scope = request.signedIn!.staff.scope
+                guard scope == .all || account.branches.contains(where: scope.contains) else {
+                    try refuse(request, what: "staff \(account.username)", branch: nil)
+                }
                 account.isActive = active
                 try database.updateStaff(account)
                 if !active { try database.deleteSessions(staffID: id) }
                 try database.appendAudit(AuditEvent(
                     at: Date(), action: active ? .staffEnabled : .staffDisabled, actorID: request.signedIn?.staffID,
-                    subject: account.username, origin: origin(request.http)))
+                    subject: account.username, origin: origin(request)))
                 return .redirect(to: "/admin/staff")
             }
         }

@@ -18,6 +18,9 @@ struct PageError: HTTPResponseError {
         PageError(status: .tooManyRequests, kind: "too_many_requests", detail: detail)
     }
     static let csrf = PageError(status: .forbidden, kind: "csrf", detail: "The form's security token is missing or wrong.")
+    static let crossOrigin = PageError(status: .forbidden, kind: "csrf", detail: "The form was sent from another site.")
+    static let notEnrolled = PageError(status: .forbidden, kind: "not_enrolled", detail: "This browser is not an enrolled kiosk.")
+    static let rateLimited = PageError(status: .tooManyRequests, kind: "rate_limited", detail: "Too many requests from this kiosk or address just now.")
 }
 
 extension HTTPError {
@@ -35,6 +38,6 @@ extension WebApp {
     static let errorKinds = [
         "bad_request", "forbidden", "not_found", "method_not_allowed", "body_too_large", "uri_too_long",
         "too_many_fields", "unsupported_media_type", "internal_error", "session_expired", "csrf", "storage_unavailable",
-        "too_many_requests",
+        "too_many_requests", "rate_limited", "not_enrolled",
     ]
 }

@@ -12,10 +12,16 @@ struct PageRequest {
     /// On API routes: what the handler saw, written by `runAPI` in one transaction with the request's
     /// own audit row before the answer leaves (one durable commit per request instead of two).
     var apiAudit: PendingAudit? = nil
+    /// The enrolled kiosk the request came from.
+    var kiosk: Kiosk? = nil
+    /// Who asks, for the access rules (`ObjectAccess`).
+    var requester = Requester(kind: .anonymous, branches: .only([]))
 
     var parameters: [String: String] { http.parameters }
     var signedIn: SignedIn? { visit.signedIn }
     var language: String { visit.language.code }
+    /// Where branch-scoped actions happen: the signed-in person's working branch, else the kiosk's.
+    var workingBranch: String? { signedIn?.workingBranch ?? kiosk?.branchCode }
 }
 
 typealias PageHandler = @Sendable (PageRequest) throws -> Response

@@ -26,7 +26,8 @@ struct Visit {
         let cookies = request.cookies
         language = localization.language(cookies[Self.languageCookie])
             ?? localization.language(Localization.defaultLanguage)!
-        if let id = cookies[Self.idCookie], id.utf8.count == 43, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
+        // The cookie is the id and the server's MAC of it: an id a client made up is never taken on.
+        if let value = cookies[Self.idCookie], let id = Self.verifiedID(value, key: csrfKey) {
             self.id = id
             isNew = false
         } else {
@@ -34,6 +35,21 @@ struct Visit {
             isNew = true
         }
         self.csrfKey = csrfKey
+    }
+
+    /// What the visit cookie holds: the id and its MAC.
+    var cookieValue: String { id + "." + Self.mac(id, key: csrfKey) }
+
+    private static func mac(_ id: String, key: [UInt8]) -> String {
+        String(SHA256.hmac(key: key, message: Array("visit:\(id)".utf8)).base64URLString.prefix(22))
+    }
+
+    static func verifiedID(_ value: String, key: [UInt8]) -> String? {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].utf8.count == 43, parts[1].utf8.count == 22 else { return nil }
+        let id = String(parts[0])
+        guard constantTimeEquals(Array(parts[1].utf8), Array(mac(id, key: key).utf8)) else { return nil }
+        return id
     }
 
     static func csrfToken(visitID: String, key: [UInt8]) -> String {

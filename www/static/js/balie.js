@@ -225,7 +225,9 @@
       var left = Math.ceil((end - Date.now()) / 1000);
       if (left <= 0) {
         window.clearInterval(timer);
-        window.location.replace(expiredUrl);
+        // A GET changes nothing on the server: the session is ended by a post.
+        var form = d.getElementById('session-expired-form');
+        if (form) form.submit(); else window.location.replace(expiredUrl);
         return;
       }
       var text = pluralText(counter, left, 'seconds');
