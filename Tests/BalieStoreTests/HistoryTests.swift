@@ -135,6 +135,27 @@ import Testing
         #expect(try db.session(id: ids[0])?.tasks.count == 2)
     }
 
+    @Test func aCheckpointLeavesEverythingInTheFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("history-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("balie.sqlite").path
+        do {
+            let db = try AppDatabase(path: path)
+            try db.insertBranch(Branch(code: "centrum", name: "Bibliotheek Centrum"))
+            let staff = try db.insertStaff(Staff(username: "anna", fullName: "Anna", role: .staff, branches: ["centrum"], passwordHash: "$argon2id$x"))
+            try db.insertHistory([visit(customer: nil, staffID: staff.id!, daysLater: 0, actor: .customerAlone, outcome: .resolved)], contacts: [])
+            try db.checkpoint()
+            let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int
+            #expect(wal == 0, "the log is empty: the file alone is the database")
+        }
+        // A copy of the file alone has the history.
+        let copy = folder.appendingPathComponent("copy.sqlite").path
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let reopened = try AppDatabase(path: copy)
+        #expect(try reopened.insightSessions(from: start.addingTimeInterval(-1), to: start.addingTimeInterval(86_400), branches: .all).count == 1)
+    }
+
     @Test func aStepMustNameOneOfItsSessionsTasks() throws {
         let (db, staffID, customer) = try database()
         var session = visit(customer: customer.id, staffID: staffID, daysLater: 0, actor: .customerAlone, outcome: .resolved)
