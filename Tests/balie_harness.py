@@ -68,6 +68,17 @@ class BalieServer:
     def url(self, path: str = "/") -> str:
         return self.base_url + path
 
+    @property
+    def branch(self) -> str:
+        """The branch of the kiosk a browser on this machine is (the demo's kiosk-1, or the shortcut's)."""
+        args = [str(a) for a in self.args]
+        if "--branch" in args:
+            return args[args.index("--branch") + 1]
+        return DEMO_KIOSK[1] if "--demo" in args else SHORTCUT_KIOSK[3]
+
+    def display_path(self, suffix: str = "") -> str:
+        return f"/branches/{self.branch}/display{suffix}"
+
     def stderr_text(self) -> str:
         try:
             return self.stderr_path.read_text(encoding="utf-8", errors="replace")

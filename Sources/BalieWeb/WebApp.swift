@@ -317,9 +317,12 @@ public final class WebApp: HTTPApplication {
     /// (that the token is bound to) may have just ended; it can only end a session, and its origin is checked.
     static let csrfExempt: Set<String> = crossOriginExempt.union(["/session-expired"])
 
-    /// A state-changing form must come from our own pages: `Origin` (or, without it, `Referer`) must be the
-    /// public origin (`--public-origin`), or by default this request's own scheme and Host.
+    /// A state-changing form must come from our own pages. A browser that sends Fetch Metadata says so itself
+    /// (`Sec-Fetch-Site: same-origin`); our pages send no referrer, so Chromium posts their forms with
+    /// `Origin: null`, which alone proves nothing. Without Fetch Metadata, `Origin` (or else `Referer`) must be
+    /// the public origin (`--public-origin`), or by default this request's own scheme and Host.
     func isSameOrigin(_ request: Request) -> Bool {
+        if let site = request.headers["Sec-Fetch-Site"]?.lowercased() { return site == "same-origin" }
         let expected: String
         if let configured = configuration.publicOrigin {
             expected = configured
@@ -329,7 +332,7 @@ public final class WebApp: HTTPApplication {
         }
         if let origin = request.headers["Origin"] { return origin == expected }
         if let referer = request.headers["Referer"] { return referer == expected || referer.hasPrefix(expected + "/") }
-        // Browsers send Origin with every form post; scripts and old clients that send neither still need the CSRF token.
+        // Scripts and old clients that send none of these still need the CSRF token.
         return true
     }
 

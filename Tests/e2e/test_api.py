@@ -15,8 +15,10 @@ REPO = Path(__file__).resolve().parents[2]
 ALL_SCOPES = ["customers:read", "contacts:read", "contacts:write", "sessions:read"]
 
 
-def make_token(database, name, scopes):
-    result = balie_cli("token", "add", "--database", database, "--name", name, *sum((["--scope", s] for s in scopes), []))
+def make_token(database, name, scopes, branches: tuple[str, ...] | None = None):
+    """A token for `scopes`; `branches` None means every branch (--all-branches), else the branches named."""
+    where = ["--all-branches"] if branches is None else [part for code in branches for part in ("--branch", code)]
+    result = balie_cli("token", "add", "--database", database, "--name", name, *sum((["--scope", s] for s in scopes), []), *where)
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip()
     assert len(token) == 43

@@ -51,9 +51,11 @@ def balie_cli(*args, stdin: str | None = None) -> subprocess.CompletedProcess:
     )
 
 
-def add_staff(database: Path, username: str, role: str, password: str = PASSWORD, name: str | None = None):
+def add_staff(database: Path, username: str, role: str, password: str = PASSWORD, name: str | None = None,
+              branches: tuple[str, ...] = ()):
+    extra = [part for code in branches for part in ("--branch", code)]
     result = balie_cli("staff", "add", "--database", database, "--username", username,
-                       "--name", name or f"Test {username}", "--role", role, stdin=password + "\n")
+                       "--name", name or f"Test {username}", "--role", role, *extra, stdin=password + "\n")
     assert result.returncode == 0, f"balie staff add {username} failed: {result.stdout}{result.stderr}"
 
 
@@ -258,7 +260,8 @@ def test_sign_in_returns_to_the_requested_page_but_never_off_site(demo):
     csrf = sign_in_form(client, demo.base_url, first.headers["Location"])
     response = post_sign_in(client, demo.base_url, "admin", DEMO_PASSWORD, return_to="/admin/staff", csrf=csrf)
     assert response.status_code == 303 and location(response)[0] == "/admin/staff", response.headers
-    for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+    for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example", "/\n/evil.example",
+                 "/\u00a0/evil.example"):
         other = requests.Session()
         response = post_sign_in(other, demo.base_url, "anna", DEMO_PASSWORD, return_to=evil)
         assert response.status_code == 303

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from test_auth import TIMEOUT, balie_cli, db_rows, signed_in
+from test_auth import PASSWORD, TIMEOUT, add_staff, balie_cli, db_rows, signed_in
 from test_remote import new_id, post
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -33,9 +33,15 @@ def run_session(server, kiosk, number: str | None, task: str, outcome: dict, act
 @pytest.fixture(scope="module")
 def history(start_server_module):
     """Six pay-bill sessions (resolved, effort 6; three by one returning customer), three tax-return
-    sessions (referred to the Belastingdienst, effort 2) and one library-account session (a group of one)."""
+    sessions (referred to the Belastingdienst, effort 2) and one library-account session (a group of one),
+    in a new branch of the demo: the demo's own six months of sessions live in its two other branches, and a
+    supervisor of the new branch sees only its figures."""
     server = start_server_module("--demo")
-    kiosk = signed_in(server, "anna")
+    added = balie_cli("branch", "add", "--database", server.database, "--code", "proef", "--name", "Proefbalie")
+    assert added.returncode == 0, added.stderr
+    add_staff(server.database, "proef-medewerker", "staff", branches=("proef",))
+    add_staff(server.database, "proef-leider", "supervisor", branches=("proef",))
+    kiosk = signed_in(server, "proef-medewerker", PASSWORD)
     numbers = [row[0] for row in db_rows(server.database, """
         SELECT c.number FROM customer c JOIN consent k ON k.customer_id = c.id
         WHERE k.purpose = 'session-log' AND k.given = 1 ORDER BY c.id LIMIT 4""")]
@@ -52,7 +58,7 @@ def history(start_server_module):
 
 
 def insights(server, query: str = ""):
-    supervisor = signed_in(server, "sanne")
+    supervisor = signed_in(server, "proef-leider", PASSWORD)
     page = supervisor.get(server.url("/insights" + query), timeout=TIMEOUT)
     assert page.status_code == 200, page.text[:500]
     return supervisor, page.text
@@ -134,6 +140,11 @@ def test_only_supervisors_and_admins_see_insights(history):
     assert signed_in(server, "anna").get(server.url("/insights"), allow_redirects=False, timeout=TIMEOUT).status_code == 403
     assert signed_in(server, "admin").get(server.url("/insights"), timeout=TIMEOUT).status_code == 200
     supervisor = signed_in(server, "sanne")
+    # The demo's supervisor sees the six months of history of her own branch: figures and charts, not an empty page.
+    demo = supervisor.get(server.url("/insights"), timeout=TIMEOUT).text
+    assert int(figures(demo)["Afgeronde sessies"]) >= 20 and demo.count('<svg class="chart"') == 5
+    # A supervisor of the new branch, asking for the demo's branch, is refused it.
+    assert signed_in(server, "proef-leider", PASSWORD).get(server.url("/insights?branch=centrum"), timeout=TIMEOUT).status_code in (403, 404)
     assert supervisor.get(server.url("/insights?from=2026-13-45"), timeout=TIMEOUT).status_code == 400
     assert supervisor.get(server.url("/insights?from=2020-01-01&to=2026-01-01"), timeout=TIMEOUT).status_code == 400
     assert supervisor.get(server.url("/insights?group=nope"), timeout=TIMEOUT).status_code == 400

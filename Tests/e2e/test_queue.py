@@ -3,7 +3,7 @@
 Run from the repository root:  python3 -m pytest Tests/e2e/test_queue.py -q
 
 Customers take a number on GET /queue/take (POST /queue/tickets); staff call, recall, mark no-show, transfer
-and start a session from /queue; the display listens on GET /display/events (Server-Sent Events). What the
+and start a session from /queue; the display of a branch listens on GET /branches/CODE/display/events (Server-Sent Events). What the
 server stored is read straight from SQLite (read-only). Every test that depends on the order of the queue
 gets its own server, so the queue starts empty.
 """
@@ -15,6 +15,7 @@ import re
 import signal
 import socket
 import sqlite3
+import subprocess
 import threading
 import time
 from html import unescape
@@ -22,6 +23,7 @@ from html import unescape
 import pytest
 import requests
 
+from balie_harness import balie_binary
 from test_auth import DEMO_PASSWORD, assert_redirect_to_sign_in, csrf_of, db_rows, location, signed_in, staff_csrf
 
 TIMEOUT = 10
@@ -111,10 +113,11 @@ class Staff:
 
 
 class EventReader:
-    """Reads an event stream (GET /display/events unless told otherwise) in a thread (requests, stream=True) and
+    """Reads an event stream (the server's branch display events unless told otherwise) in a thread (requests, stream=True) and
     parses the Server-Sent Events; `client` carries the cookies of a signed-in member of staff or a kiosk visit."""
 
-    def __init__(self, server, last_event_id: str | None = None, path: str = "/display/events", client=None):
+    def __init__(self, server, last_event_id: str | None = None, path: str | None = None, client=None):
+        path = path or server.display_path("/events")
         headers = {"Accept": "text/event-stream"}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
@@ -211,7 +214,7 @@ def readers():
     def open_reader(server, last_event_id=None) -> EventReader:
         reader = EventReader(server, last_event_id)
         made.append(reader)
-        assert reader.wait_for(lambda r: r.blocks, 5), f"no first block on /display/events: {reader.raw!r}"
+        assert reader.wait_for(lambda r: r.blocks, 5), f"no first block on the display events: {reader.raw!r}"
         return reader
 
     yield open_reader
@@ -476,7 +479,7 @@ def test_display_receives_the_call_event_live(server, readers):
     assert set(data) == {"code", "desk"}, f"the display event carries more than code and desk: {data}"
     assert elapsed < 3, elapsed
 
-    display = requests.get(server.url("/display"), timeout=TIMEOUT)
+    display = requests.get(server.url(server.display_path()), timeout=TIMEOUT)
     assert display.status_code == 200
     assert 'aria-live="polite"' in display.text and 'id="called-list"' in display.text
     assert re.search(r'<noscript><meta http-equiv="refresh" content="\d+"></noscript>', display.text)
@@ -543,7 +546,7 @@ def test_queue_requires_staff(server):
         assert "B-1" in page.text
 
     # public pages
-    for path in ("/queue/take", f"/queue/tickets/{ticket}", "/display"):
+    for path in ("/queue/take", f"/queue/tickets/{ticket}", server.display_path()):
         assert requests.get(server.url(path), allow_redirects=False, timeout=TIMEOUT).status_code == 200, path
 
 
@@ -601,9 +604,20 @@ def test_display_streams_are_capped_by_a_setting(start_server):
     readers = [EventReader(server) for _ in range(2)]
     try:
         assert all(reader.response.status_code == 200 for reader in readers)
-        third = requests.get(server.url("/display/events"), stream=True, timeout=10)
+        third = requests.get(server.url(server.display_path("/events")), stream=True, timeout=10)
         assert third.status_code == 503 and third.headers["Retry-After"] == "30"
         third.close()
     finally:
         for reader in readers:
             reader.close()
+
+
+def test_display_streams_stay_below_max_connections(tmp_path):
+    """Streams held open by displays must leave connections for everything else: a cap at or above
+    --max-connections is refused at start, with a message that names both options."""
+    for cap in ("8", "9", "0"):
+        result = subprocess.run([str(balie_binary()), "serve", "--port", "0", "--database", str(tmp_path / "b.sqlite"),
+                                 "--max-connections", "8", "--max-display-streams", cap],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0, f"--max-display-streams {cap} with --max-connections 8 was accepted"
+        assert "--max-display-streams" in result.stderr and "--max-connections" in result.stderr, result.stderr

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from balie_harness import _ALL_SERVERS, LISTENING, REPO_ROOT, START_TIMEOUT, BalieServer, balie_binary
+from balie_harness import _ALL_SERVERS, DEMO_KIOSK, LISTENING, REPO_ROOT, START_TIMEOUT, BalieServer, balie_binary
 from test_api import make_token
 from test_auth import balie_cli, db_rows, signed_in
 
@@ -70,8 +70,11 @@ def check_database(database: Path) -> str:
 
 def launch(database: Path, *args, log_dir: Path) -> BalieServer:
     """`balie serve --database DATABASE --port 0 ARGS` with the log outside the database's folder
-    (the disk tests fill that folder); registered for the conftest's kill-at-exit."""
+    (the disk tests fill that folder); registered for the conftest's kill-at-exit. A browser on this machine
+    is the demo's first kiosk, as with `serve --demo`."""
     log_dir.mkdir(parents=True, exist_ok=True)
+    if "--kiosk" not in args:
+        args = (*args, "--kiosk", DEMO_KIOSK[0], "--branch", DEMO_KIOSK[1])
     stderr_path = log_dir / f"stderr-{uuid.uuid4().hex[:8]}.log"
     command = [str(balie_binary()), "serve", "--host", "127.0.0.1", "--port", "0", "--database", str(database),
                *map(str, args)]

@@ -29,7 +29,10 @@ extension WebApp {
         }
         if let kiosk = found, let id = kiosk.id,
             now.timeIntervalSince(kiosk.lastSeenAt ?? .distantPast) >= KioskRules.lastSeenPrecision {
-            try database.touchKiosk(id: id, at: now)
+            // Last seen is a hint for /admin/kiosks: a full disk or a busy database must not refuse the page.
+            do { try database.touchKiosk(id: id, at: now) } catch {
+                logger.warning("could not record that a kiosk was seen", metadata: ["kiosk": .string(kiosk.name), "error": .string("\(error)")])
+            }
         }
         return found
     }

@@ -46,10 +46,12 @@ extension WebApp {
         }
     }
 
-    /// Only the branches of the person asking: one chosen of theirs, or all of theirs.
+    /// Only the branches of the person asking: one chosen of theirs, or all of theirs. A branch that is not
+    /// theirs is answered as one that does not exist.
     private func insightReport(_ filter: InsightFilter, _ request: PageRequest) throws -> InsightReport {
         let scope = request.requester.branches
-        let branches: BranchScope = filter.branch.map { scope.contains($0) ? .only([$0]) : .only([]) } ?? scope
+        if let branch = filter.branch, !scope.contains(branch) { throw PageError.notFound("No such branch among yours.") }
+        let branches: BranchScope = filter.branch.map { .only([$0]) } ?? scope
         return InsightReport(sessions: try database.insightSessions(from: filter.from, to: filter.to, branches: branches), group: filter.group,
                       minimumGroup: configuration.insightsMinimumGroup, timeZone: configuration.timeZone)
     }
