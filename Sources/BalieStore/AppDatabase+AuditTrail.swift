@@ -5,9 +5,11 @@ import GRDB
 extension AppDatabase {
     /// Audit rows that match every filter of the query, newest first, with the acting account's username
     /// and name. Only the filters that are set become conditions, so that SQLite can use the index of each.
-    public func auditEntries(_ query: AuditQuery, limit: Int) throws -> [AuditEntry] {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
+    /// The rows a query finds among the branches in `branches` (rows without a branch only with `.all`).
+    public func auditEntries(_ query: AuditQuery, branches: BranchScope, limit: Int) throws -> [AuditEntry] {
+        let (scope, scopeArguments) = Self.branchCondition("a.branch", branches)
+        var conditions: [String] = [scope]
+        var arguments: StatementArguments = scopeArguments
         if let number = query.customerNumber {
             conditions.append("a.subject = ?")
             arguments += [number]

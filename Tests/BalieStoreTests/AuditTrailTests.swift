@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func withoutFiltersEveryRowNewestFirstWithWhoActed() throws {
-        let entries = try db.auditEntries(AuditQuery(), limit: 100)
+        let entries = try db.auditEntries(AuditQuery(), branches: .all, limit: 100)
         #expect(entries.count == 12)
         #expect(entries.map { $0.event.id! } == entries.map { $0.event.id! }.sorted(by: >))
         #expect(entries.first?.event.action == .purged && entries.first?.staffUsername == nil)
@@ -35,31 +35,31 @@ import Testing
     }
 
     @Test func filtersByCustomerStaffAndPeriodAloneAndTogether() throws {
-        #expect(try db.auditEntries(AuditQuery(customerNumber: "100"), limit: 100).count == 6)
-        #expect(try db.auditEntries(AuditQuery(customerNumber: "200"), limit: 100).allSatisfy { $0.event.subject == "200" })
-        #expect(try db.auditEntries(AuditQuery(staffUsername: "anna"), limit: 100).count == 10)
-        #expect(try db.auditEntries(AuditQuery(staffUsername: "nobody"), limit: 100).isEmpty)
-        let both = try db.auditEntries(AuditQuery(customerNumber: "100", staffUsername: "sanne"), limit: 100)
+        #expect(try db.auditEntries(AuditQuery(customerNumber: "100"), branches: .all, limit: 100).count == 6)
+        #expect(try db.auditEntries(AuditQuery(customerNumber: "200"), branches: .all, limit: 100).allSatisfy { $0.event.subject == "200" })
+        #expect(try db.auditEntries(AuditQuery(staffUsername: "anna"), branches: .all, limit: 100).count == 10)
+        #expect(try db.auditEntries(AuditQuery(staffUsername: "nobody"), branches: .all, limit: 100).isEmpty)
+        let both = try db.auditEntries(AuditQuery(customerNumber: "100", staffUsername: "sanne"), branches: .all, limit: 100)
         #expect(both.map(\.event.action) == [.customerExported])
         // Days 2, 3 and 4 (until is not included), plus the export at day 3.5.
         let period = AuditQuery(from: start.addingTimeInterval(2 * 86_400), until: start.addingTimeInterval(5 * 86_400))
-        #expect(try db.auditEntries(period, limit: 100).count == 4)
+        #expect(try db.auditEntries(period, branches: .all, limit: 100).count == 4)
         var everything = period
         everything.customerNumber = "100"
         everything.staffUsername = "anna"
-        #expect(try db.auditEntries(everything, limit: 100).map { $0.event.at } == [start.addingTimeInterval(4 * 86_400), start.addingTimeInterval(2 * 86_400)])
+        #expect(try db.auditEntries(everything, branches: .all, limit: 100).map { $0.event.at } == [start.addingTimeInterval(4 * 86_400), start.addingTimeInterval(2 * 86_400)])
     }
 
     @Test func pagesFollowOneAnotherWithoutGapsOrRepeats() throws {
         var seen: [Int64] = []
         var query = AuditQuery(staffUsername: "anna")
         while true {
-            let page = try db.auditEntries(query, limit: 3)
+            let page = try db.auditEntries(query, branches: .all, limit: 3)
             seen += page.map { $0.event.id! }
             guard page.count == 3 else { break }
             query.beforeID = page.last?.event.id
         }
-        #expect(seen == (try db.auditEntries(AuditQuery(staffUsername: "anna"), limit: 100)).map { $0.event.id! })
+        #expect(seen == (try db.auditEntries(AuditQuery(staffUsername: "anna"), branches: .all, limit: 100)).map { $0.event.id! })
         #expect(Set(seen).count == 10)
     }
 
@@ -68,6 +68,17 @@ import Testing
         #expect(!query.auditDetail.contains("777001"))
         #expect(query.auditDetail.contains("staff=anna") && query.auditDetail.contains("before=9"))
         #expect(AuditQuery().auditDetail == "all")
+    }
+
+    @Test func aBranchScopeShowsOnlyThatBranchsRows() throws {
+        try db.appendAudit(AuditEvent(at: start, action: .sessionViewed, actorID: anna.id, subject: "100", origin: "kiosk-1", branch: "noord"))
+        try db.appendAudit(AuditEvent(at: start, action: .sessionViewed, actorID: anna.id, subject: "100", origin: "kiosk-3", branch: "zuid"))
+        let noord = try db.auditEntries(AuditQuery(), branches: .only(["noord"]), limit: 100)
+        #expect(noord.map(\.event.branch) == ["noord"])
+        #expect(try db.auditEntries(AuditQuery(), branches: .only(["noord", "zuid"]), limit: 100).count == 2)
+        #expect(try db.auditEntries(AuditQuery(), branches: .only([]), limit: 100).isEmpty)
+        // Rows without a branch (the command line, sign-ins) only for those who see every branch.
+        #expect(try db.auditEntries(AuditQuery(), branches: .all, limit: 100).count == 14)
     }
 
     @Test func theViewerMigrationIsKnown() {

@@ -95,7 +95,7 @@ def test_queue_pages_accessible_large_and_light(fresh_driver, demo_server, queue
     d.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     set_language_cookie(d, demo_server, lang)
     ticket = queue["ids"][-2]  # waiting, with people ahead: the page shows an estimate
-    pages = [("/queue/take", "take"), (f"/queue/tickets/{ticket}", "ticket"), ("/display", "display"), ("/queue", "staff")]
+    pages = [("/queue/take", "take"), (f"/queue/tickets/{ticket}", "ticket"), (demo_server.display_path(), "display"), ("/queue", "staff")]
     problems = []
     for path, kind in pages:
         if kind == "staff":

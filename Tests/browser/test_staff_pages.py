@@ -61,7 +61,7 @@ def sign_in_through_form(d, server, username="admin", password=DEMO_PASSWORD) ->
     assert d.get_cookie("balie_session"), "signed in, but no balie_session cookie in the browser"
 
 
-def page_checks(d, server, label: str) -> list[str]:
+def page_checks(d, server, label: str, max_bytes: int = MAX_PAGE_BYTES) -> list[str]:
     """Everything checked on one loaded page; returns the problems (empty when all is well)."""
     problems = []
     set_viewport(d, 1280, 1024)
@@ -81,9 +81,9 @@ def page_checks(d, server, label: str) -> list[str]:
         problems.append(f"{label}: targets under {MIN_TARGET_PX}x{MIN_TARGET_PX}:\n  " + "\n  ".join(targets[:15]))
     entries = d.execute_script(JS_TRANSFER)
     total = sum(max(e["transfer"], e["encoded"]) for e in entries)
-    if total > MAX_PAGE_BYTES:
+    if total > max_bytes:
         listing = "\n".join(f"  {max(e['transfer'], e['encoded']):>7} {e['name']}" for e in entries)
-        problems.append(f"{label}: {total} bytes > {MAX_PAGE_BYTES}:\n{listing}")
+        problems.append(f"{label}: {total} bytes > {max_bytes}:\n{listing}")
     foreign = [e["name"] for e in entries if urlparse(e["name"]).netloc not in ("", urlparse(server.base_url).netloc)
                and not e["name"].startswith("data:")]
     if foreign:

@@ -263,6 +263,33 @@ def test_a_remote_colleague_serves_only_their_branches_and_consent_comes_from_th
     assert kiosk_post(kiosks["c"], server, f"/help/{far}/end").status_code == 303
 
 
+def test_the_audit_trail_shows_a_supervisor_their_branches_and_a_privacy_officer_all(network):
+    server, _ = network
+    add_staff(server.database, "olga", "supervisor", branches=("zuid",))
+    granted = balie_cli("staff", "add", "--database", server.database, "--username", "pim", "--name", "Pim Privacy",
+                        "--role", "supervisor", "--branch", "noord", "--grant", "privacy-officer", stdin=PASSWORD + "\n")
+    assert granted.returncode == 0, granted.stderr
+    for username in ("nina", "zara"):  # one session looked at in each branch
+        staff = signed_in(server, username, PASSWORD)
+        session_id = new_id(staff_post(staff, server, "/sessions"))
+        assert staff.get(server.url(f"/sessions/{session_id}"), timeout=TIMEOUT).status_code == 200
+
+    def audit_branches(username, query=""):
+        """The branches of the audit rows that `username` gets in the audit CSV."""
+        response = signed_in(server, username, PASSWORD).get(server.url("/audit.csv" + query), timeout=TIMEOUT)
+        assert response.status_code == 200, response.text[:300]
+        branch_of = dict(db_rows(server.database, "SELECT id, branch FROM audit_event"))
+        return {branch_of.get(int(line.split(",")[0])) for line in response.text.splitlines()[1:] if line[:1].isdigit()}
+
+    # Sam supervises Noord: Nina's rows there, and none from Zuid.
+    assert audit_branches("sam", "?staff=nina") == {"noord"}
+    assert audit_branches("sam", "?staff=zara") == set()
+    # Olga supervises Zuid: Zara's rows there.
+    assert audit_branches("olga", "?staff=zara") == {"zuid"}
+    # A privacy officer reads the rows of every branch.
+    assert {"noord", "zuid"} <= audit_branches("pim")
+
+
 def test_api_tokens_read_only_their_branches(network):
     server, _ = network
     zara = signed_in(server, "zara", PASSWORD)

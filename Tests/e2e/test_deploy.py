@@ -26,6 +26,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -322,6 +323,27 @@ def _policy_for(origin: str) -> dict:
     return policy
 
 
+@contextmanager
+def installed_policy(policy: dict):
+    """The policy as Chromium's managed policy for the length of a test; removed after, with the folders it made."""
+    policy_file = POLICY_DIR / "balie-test.json"
+    assert not policy_file.exists(), f"{policy_file} is left over from an earlier run; remove it"
+    created_dir = not POLICY_DIR.exists()
+    try:
+        POLICY_DIR.mkdir(parents=True, exist_ok=True)
+        policy_file.write_text(json.dumps(policy, indent=2), encoding="utf-8")
+        yield policy_file
+    finally:
+        policy_file.unlink(missing_ok=True)
+        if created_dir:
+            for folder in (POLICY_DIR, POLICY_DIR.parent):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+    assert not policy_file.exists()
+
+
 def _kiosk_driver():
     """Headless Chromium like balie_browser.new_driver, with the kiosk's flags and no extra set-up."""
     from selenium import webdriver
@@ -349,48 +371,153 @@ def test_kiosk_policy_allows_balie_and_blocks_everything_else(start_server, tmp_
     if os.geteuid() != 0:
         pytest.fail("this test installs a Chromium policy under /etc and must run as root", pytrace=False)
     server = start_server()
-    policy_file = POLICY_DIR / "balie-test.json"
-    assert not policy_file.exists(), f"{policy_file} is left over from an earlier run; remove it"
-    created_dir = not POLICY_DIR.exists()
-    driver = None
-    try:
-        POLICY_DIR.mkdir(parents=True, exist_ok=True)
-        policy_file.write_text(json.dumps(_policy_for(server.base_url), indent=2), encoding="utf-8")
+    with installed_policy(_policy_for(server.base_url)):
         driver = _kiosk_driver()
+        try:
+            driver.get(server.url("/"))
+            assert "ERR_BLOCKED_BY_ADMINISTRATOR" not in driver.page_source
+            assert driver.execute_script("return location.origin") == server.base_url
+            assert driver.find_elements("css selector", "main"), "the Balie start page did not load"
 
-        driver.get(server.url("/"))
-        assert "ERR_BLOCKED_BY_ADMINISTRATOR" not in driver.page_source
-        assert driver.execute_script("return location.origin") == server.base_url
-        assert driver.find_elements("css selector", "main"), "the Balie start page did not load"
+            for outside in (
+                "http://127.0.0.1:1/",
+                "https://example.com/",
+                f"http://localhost:{server.port}/",  # the same server under another origin
+                "data:text/html,<h1>outside</h1>",
+                "file:///etc/hostname",
+            ):
+                driver.get(outside)
+                source = driver.page_source
+                # Chromium's blocked page: its net-error page with "This page is blocked" (the error code in
+                # its data is ERR_BLOCKED_BY_ADMINISTRATOR, though headless builds may show another code).
+                blocked = "main-frame-error" in source and (
+                    "ERR_BLOCKED_BY_ADMINISTRATOR" in source or "This page is blocked" in source
+                )
+                assert blocked, f"{outside} was not blocked:\n{source[:1500]}"
+                assert "<h1>outside</h1>" not in source and "/static/" not in source, f"{outside} was rendered"
 
-        for outside in (
-            "http://127.0.0.1:1/",
-            "https://example.com/",
-            f"http://localhost:{server.port}/",  # the same server under another origin
-            "data:text/html,<h1>outside</h1>",
-            "file:///etc/hostname",
-        ):
-            driver.get(outside)
-            source = driver.page_source
-            # Chromium's blocked page: its net-error page with "This page is blocked" (the error code in
-            # its data is ERR_BLOCKED_BY_ADMINISTRATOR, though headless builds may show another code).
-            blocked = "main-frame-error" in source and (
-                "ERR_BLOCKED_BY_ADMINISTRATOR" in source or "This page is blocked" in source
-            )
-            assert blocked, f"{outside} was not blocked:\n{source[:1500]}"
-            assert "<h1>outside</h1>" not in source and "/static/" not in source, f"{outside} was rendered"
-
-        driver.get(server.url("/healthz"))
-        assert "ERR_BLOCKED_BY_ADMINISTRATOR" not in driver.page_source
-        assert '"ok"' in driver.page_source
-    finally:
-        if driver is not None:
+            driver.get(server.url("/healthz"))
+            assert "ERR_BLOCKED_BY_ADMINISTRATOR" not in driver.page_source
+            assert '"ok"' in driver.page_source
+        finally:
             driver.quit()
-        policy_file.unlink(missing_ok=True)
-        if created_dir:
-            for folder in (POLICY_DIR, POLICY_DIR.parent):
-                try:
-                    folder.rmdir()
-                except OSError:
-                    break
-    assert not policy_file.exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _attach(port: int, timeout: float = 30):
+    """Selenium on the Chromium that the launcher started (its DevTools port), once that port answers."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/json/version", timeout=2).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    options = Options()
+    options.binary_location = os.environ.get("BALIE_CHROMIUM", "/usr/bin/chromium")
+    options.debugger_address = f"127.0.0.1:{port}"
+    return webdriver.Chrome(options=options, service=Service(os.environ.get("BALIE_CHROMEDRIVER", "/usr/bin/chromedriver")))
+
+
+def test_kiosk_launcher_enrols_chromium_again_after_a_restart(start_server, tmp_path):
+    """The real launcher and policy: Chromium runs --incognito and clears cookies on exit, so the device
+    cookie is gone at every start; the launcher presents the kiosk's secret again by itself (a form post from
+    a private local page, never in a URL), and after Chromium is killed and started again the browser is the
+    same kiosk at once. The server has no single-kiosk shortcut: only the secret makes this browser a kiosk."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if os.geteuid() != 0:
+        pytest.fail("this test installs a Chromium policy under /etc and must run as root", pytrace=False)
+    server = start_server("--no-kiosk-shortcut")
+
+    def cli(*args) -> str:
+        result = subprocess.run([str(balie_binary()), *args, "--database", str(server.database)],
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    cli("branch", "add", "--code", "noord", "--name", "Bibliotheek Noord")
+    cli("kiosk", "add", "--name", "kiosk-1", "--branch", "noord")
+    secret = cli("kiosk", "secret", "--name", "kiosk-1", "--branch", "noord").strip()
+    secret_file = tmp_path / "kiosk.secret"
+    secret_file.write_text(secret + "\n")
+    secret_file.chmod(0o640)
+    start_dir = tmp_path / "start"
+    port = _free_port()
+    policy = _policy_for(server.base_url)
+    policy["URLAllowlist"] = [server.base_url, f"file://{start_dir}/"]
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "BALIE_KIOSK_URL": server.url("/"),
+           "BALIE_CHROMIUM": os.environ.get("BALIE_CHROMIUM", "/usr/bin/chromium"), "BALIE_KIOSK_RESTART": "0.5",
+           "BALIE_KIOSK_SECRET_FILE": str(secret_file), "BALIE_KIOSK_START_DIR": str(start_dir),
+           "BALIE_CHROMIUM_EXTRA_FLAGS": f"--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                                         f"--window-size=1280,1024 --remote-debugging-port={port} "
+                                         f"--user-data-dir={tmp_path / 'profile'}"}  # fmt: skip
+    launcher = None
+    stack = ExitStack()
+    try:
+        stack.enter_context(installed_policy(policy))
+        launcher = subprocess.Popen(["bash", str(DEPLOY / "kiosk" / "balie-kiosk.sh")], env=env, start_new_session=True,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        browsers = []
+        for start in (1, 2):
+            driver = _attach(port)
+            try:
+                # The local page posts the secret; the answer sets the cookie and goes on to the start screen.
+                WebDriverWait(driver, 20).until(
+                    lambda d: d.execute_script("return location.href") == server.url("/")
+                    and d.find_elements("css selector", "main a[href^='/kiosk/topics/']"))
+                assert not driver.find_elements("css selector", "main a[href='/enrol']"), f"start {start}: not enrolled"
+                assert driver.get_cookie("balie_kiosk"), f"start {start}: no device cookie"
+                assert secret not in driver.current_url
+            finally:
+                driver.service.stop()  # only the driver: the browser belongs to the launcher
+            deadline = time.monotonic() + 10
+            while (start_dir / "start.html").exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not (start_dir / "start.html").exists(), "the page with the secret stayed on disk"
+            children = subprocess.run(["pgrep", "-P", str(launcher.pid), "-x", "chromium"], capture_output=True, text=True).stdout.split()
+            assert len(children) == 1, f"the launcher's browsers: {children}"
+            browsers.append(int(children[0]))
+            if start == 1:
+                os.kill(browsers[0], signal.SIGKILL)  # a crash: the launcher starts Chromium again
+                deadline = time.monotonic() + 15
+                while time.monotonic() < deadline:
+                    try:
+                        urllib.request.urlopen(f"http://127.0.0.1:{port}/json/version", timeout=1).read()
+                        current = subprocess.run(["pgrep", "-P", str(launcher.pid), "-x", "chromium"], capture_output=True, text=True).stdout.split()
+                        if current and int(current[0]) != browsers[0]:
+                            break
+                    except OSError:
+                        pass
+                    time.sleep(0.2)
+        assert browsers[0] != browsers[1], "Chromium was not started again"
+        exchanges = server.stderr_text().count("POST /enrol/device 200")
+        assert exchanges == 2, f"the secret was exchanged {exchanges} times for two starts"
+        rows = subprocess.run(["sqlite3", str(server.database), "SELECT last_seen_at IS NOT NULL FROM kiosk WHERE name = 'kiosk-1'"],
+                              capture_output=True, text=True).stdout.strip()
+        assert rows == "1", "the kiosk was not seen"
+    finally:
+        if launcher is not None:
+            launcher.send_signal(signal.SIGTERM)
+            try:
+                launcher.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            try:
+                os.killpg(launcher.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        stack.close()

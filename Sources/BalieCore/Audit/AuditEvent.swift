@@ -84,6 +84,7 @@ public protocol AuditRepository: Sendable {
     func recentAudit(limit: Int) throws -> [AuditEvent]
     /// Audit rows about one subject (a customer number), oldest first.
     func audit(subject: String) throws -> [AuditEvent]
-    /// The rows that match a query's filters, newest first, with who acted.
-    func auditEntries(_ query: AuditQuery, limit: Int) throws -> [AuditEntry]
+    /// The rows that match a query's filters among `branches` (rows without a branch only with `.all`),
+    /// newest first, with who acted.
+    func auditEntries(_ query: AuditQuery, branches: BranchScope, limit: Int) throws -> [AuditEntry]
 }

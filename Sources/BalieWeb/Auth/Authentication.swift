@@ -83,7 +83,8 @@ struct Authentication: Sendable {
             return .active(SignedIn(staff: staff, session: touched, staffID: session.staffID))
         case .idleExpired, .absoluteExpired:
             try database.deleteSession(tokenHash: hash)
-            try database.appendAudit(AuditEvent(at: now, action: .sessionExpired, actorID: session.staffID, subject: nil, origin: origin))
+            try database.appendAudit(AuditEvent(at: now, action: .sessionExpired, actorID: session.staffID, subject: nil, origin: origin,
+                                                branch: session.workingBranch))
             return .expired
         }
     }
@@ -124,13 +125,15 @@ struct Authentication: Sendable {
         try database.insertSession(StaffSession(
             tokenHash: Self.tokenHash(token), staffID: staffID, createdAt: now, lastSeenAt: now,
             clientAddress: request.clientAddress, workingBranch: working))
-        try database.appendAudit(AuditEvent(at: now, action: .signIn, actorID: staffID, subject: account.username, origin: origin))
+        try database.appendAudit(AuditEvent(at: now, action: .signIn, actorID: staffID, subject: account.username, origin: origin,
+                                            branch: working))
         return .success(account, token: token)
     }
 
     /// Ends the session (sign-out or lock) and audits it.
     func end(_ signedIn: SignedIn, action: AuditEvent.Action, origin: String, now: Date = Date()) throws {
         try database.deleteSession(tokenHash: signedIn.session.tokenHash)
-        try database.appendAudit(AuditEvent(at: now, action: action, actorID: signedIn.staffID, subject: signedIn.staff.username, origin: origin))
+        try database.appendAudit(AuditEvent(at: now, action: action, actorID: signedIn.staffID, subject: signedIn.staff.username, origin: origin,
+                                            branch: signedIn.session.workingBranch))
     }
 }

@@ -79,3 +79,10 @@ extension WebApp {
         throw PageError.notFound("No such page.")
     }
 }
+
+extension WebApp {
+    /// The branch an audit row of this request belongs to: the kiosk's, or the signed-in person's working branch.
+    func auditBranch(_ request: PageRequest) -> String? {
+        request.kiosk?.branchCode ?? request.signedIn?.session.workingBranch
+    }
+}

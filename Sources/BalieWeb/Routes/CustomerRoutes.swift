@@ -57,7 +57,7 @@ extension WebApp {
             results = try database.searchCustomers(query, limit: Self.searchResultLimit + 1)
             try database.appendAudit(AuditEvent(
                 at: Date(), action: .customerSearched, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
-                subject: nil, origin: origin(request), detail: "\(query.shape): \(min(results.count, Self.searchResultLimit)) shown"))
+                subject: nil, origin: origin(request), detail: "\(query.shape): \(min(results.count, Self.searchResultLimit)) shown", branch: auditBranch(request)))
         }
         let shown = results.prefix(Self.searchResultLimit)
         return try page("pages/customer_search", request, title: localization.text("customers.title", language),
@@ -191,7 +191,7 @@ extension WebApp {
             Consent(customerID: id, purpose: purpose, given: givenText == "true", at: now, recordedBy: signedIn.staffID, method: method),
             audit: AuditEvent(at: now, action: .consentRecorded, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
                               subject: customer.number, origin: origin(request),
-                              detail: "\(purpose.rawValue): \(givenText == "true" ? "given" : "withdrawn") (\(method.rawValue))"))
+                              detail: "\(purpose.rawValue): \(givenText == "true" ? "given" : "withdrawn") (\(method.rawValue))", branch: auditBranch(request)))
         // Withdrawn consent takes effect at once: a colleague following a session of this customer stops seeing it.
         if purpose == .remoteViewing && givenText == "false" { try endHelp(customerID: id, by: .consentWithdrawn, request: request) }
         return .redirect(to: "/customers/\(Self.queryEscaped(customer.number))")
@@ -203,7 +203,7 @@ extension WebApp {
         let reason = request.http.query["reason"].map { String($0.prefix(200)).filter { !$0.isNewline } }
         try database.appendAudit(AuditEvent(
             at: Date(), action: action, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
-            subject: customer.number, origin: origin(request), reason: reason))
+            subject: customer.number, origin: origin(request), reason: reason, branch: auditBranch(request)))
     }
 
     /// "Goedemiddag, mevrouw De Vries": the time of day at the branch, and the form of address the customer prefers.

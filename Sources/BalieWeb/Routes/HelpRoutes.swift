@@ -168,7 +168,7 @@ extension WebApp {
             answered, event: HelpEvent(helpRequestID: help.id!, at: now, kind: yes ? .consentGiven : .consentRefused, actorID: nil, text: helperName),
             audit: AuditEvent(at: now, action: .consentRecorded, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
                               subject: try customerNumber(help), origin: origin(request),
-                              detail: "remote-viewing: \(yes ? "given" : "withdrawn") (on-screen) for help request \(help.id!)"),
+                              detail: "remote-viewing: \(yes ? "given" : "withdrawn") (on-screen) for help request \(help.id!)", branch: auditBranch(request)),
             consent: consent)
         publishState(answered)
         if !yes { helpChannels.retire(requestID: help.id!) }
@@ -187,7 +187,7 @@ extension WebApp {
             ended, event: HelpEvent(helpRequestID: help.id!, at: now, kind: ended.status == .cancelled ? .cancelled : .ended, actorID: actorID,
                                     text: by.rawValue),
             audit: AuditEvent(at: now, action: .remoteViewingEnded, actorID: actorID, actorRole: request.signedIn?.staff.role,
-                              subject: try customerNumber(help), origin: origin(request), detail: "help request \(help.id!) ended by \(by.rawValue)"),
+                              subject: try customerNumber(help), origin: origin(request), detail: "help request \(help.id!) ended by \(by.rawValue)", branch: auditBranch(request)),
             consent: nil)
         publishState(ended)
         helpChannels.retire(requestID: help.id!)

@@ -23,7 +23,7 @@ extension WebApp {
                 let kiosk = try database.enrol(codeHash: KioskRules.hash(code), credentialHash: Authentication.tokenHash(token), now: now)
             else {
                 try database.appendAudit(AuditEvent(at: now, action: .kioskEnrolmentRefused, actorID: request.signedIn?.staffID,
-                                                    subject: nil, origin: origin(request)))
+                                                    subject: nil, origin: origin(request), branch: auditBranch(request)))
                 guard addressWrites.allow(["enrol:\(request.http.clientAddress)"]) else { throw PageError.rateLimited }
                 return try enrolPage(request, code: typed, error: "enrol.errors.code_not_valid")
             }
@@ -39,7 +39,7 @@ extension WebApp {
             let secret = request.form["secret"] ?? ""
             guard secret.utf8.count == 43, let kiosk = try database.kiosk(credentialHash: Authentication.tokenHash(secret)) else {
                 try database.appendAudit(AuditEvent(at: Date(), action: .kioskEnrolmentRefused, actorID: nil, subject: nil,
-                                                    origin: "-/\(request.http.clientAddress)", detail: "device secret"))
+                                                    origin: "-/\(request.http.clientAddress)", detail: "device secret", branch: auditBranch(request)))
                 guard addressWrites.allow(["enrol:\(request.http.clientAddress)"]) else { throw PageError.rateLimited }
                 throw PageError.notEnrolled
             }

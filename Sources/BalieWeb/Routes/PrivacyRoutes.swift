@@ -102,7 +102,7 @@ extension WebApp {
         }
         let signedIn = request.signedIn!
         let event = AuditEvent(at: Date(), action: .customerErased, actorID: signedIn.staffID, actorRole: signedIn.staff.role,
-                               subject: nil, origin: origin(request), reason: reason)
+                               subject: nil, origin: origin(request), reason: reason, branch: auditBranch(request))
         guard let erasure = try database.eraseCustomer(number: customer.number, audit: event) else {
             throw PageError.notFound("No such customer.")
         }
@@ -193,7 +193,7 @@ extension WebApp {
             query.beforeID = id
         }
         try appendPrivacyAudit(.auditViewed, subject: query.customerNumber, detail: "page: " + query.auditDetail, request)
-        let entries = try database.auditEntries(query, limit: Self.auditRowsPerPage + 1)
+        let entries = try database.auditEntries(query, branches: AccessRules.auditScope(request.requester), limit: Self.auditRowsPerPage + 1)
         let shown = entries.prefix(Self.auditRowsPerPage)
         var results: [String: Any] = [
             "searched": true,
@@ -216,7 +216,7 @@ extension WebApp {
         case .success(let checked): query = checked
         }
         try appendPrivacyAudit(.auditViewed, subject: query.customerNumber, detail: "csv: " + query.auditDetail, request)
-        let entries = try database.auditEntries(query, limit: Self.auditExportLimit + 1)
+        let entries = try database.auditEntries(query, branches: AccessRules.auditScope(request.requester), limit: Self.auditExportLimit + 1)
         guard entries.count <= Self.auditExportLimit else {
             return try auditFormPage(request, filters, problems: [("from", "privacy_pages.audit.errors.too_many_rows")])
         }
@@ -268,7 +268,7 @@ extension WebApp {
     private func appendPrivacyAudit(_ action: AuditEvent.Action, subject: String?, detail: String, _ request: PageRequest) throws {
         try database.appendAudit(AuditEvent(
             at: Date(), action: action, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
-            subject: subject, origin: origin(request), detail: detail))
+            subject: subject, origin: origin(request), detail: detail, branch: auditBranch(request)))
     }
 
     /// The error summary and the message per field, as the templates expect them (`field_errors` is absent when fine).

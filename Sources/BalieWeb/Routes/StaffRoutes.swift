@@ -82,7 +82,7 @@ extension WebApp {
                 if !active { try database.deleteSessions(staffID: id) }
                 try database.appendAudit(AuditEvent(
                     at: Date(), action: active ? .staffEnabled : .staffDisabled, actorID: request.signedIn?.staffID,
-                    subject: account.username, origin: origin(request)))
+                    subject: account.username, origin: origin(request), branch: auditBranch(request)))
                 return .redirect(to: "/admin/staff")
             }
         }

@@ -266,7 +266,9 @@
     var left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) {
       window.clearInterval(tickTimer);
-      window.location.replace(resetUrl);
+      // The reset is a post (a GET changes nothing on the server); without the form, the reset page.
+      var form = d.getElementById('idle-reset-form');
+      if (form) form.submit(); else window.location.replace(resetUrl);
       return;
     }
     var text = sentence(left);
