@@ -94,7 +94,7 @@ extension WebApp {
             } catch BranchRules.Problem.codeTaken {
                 return try branchesPage(request, problems: ["code": "admin_branches.errors.code_taken"], status: .unprocessableContent)
             }
-            try auditBranch(request, branch)
+            try auditBranchSaved(request, branch)
             return .redirect(to: "/admin/branches")
         }
         post("/admin/branches/:code", .admin) { [unowned self] request in
@@ -104,7 +104,7 @@ extension WebApp {
             readSchedule(request.form, into: &branch, problems: &problems)
             guard problems.isEmpty else { return try branchesPage(request, problems: problems, status: .unprocessableContent) }
             try database.updateBranch(branch)
-            try auditBranch(request, branch)
+            try auditBranchSaved(request, branch)
             return .redirect(to: "/admin/branches")
         }
 
@@ -226,7 +226,7 @@ extension WebApp {
         }
     }
 
-    private func auditBranch(_ request: PageRequest, _ branch: Branch) throws {
+    private func auditBranchSaved(_ request: PageRequest, _ branch: Branch) throws {
         try database.appendAudit(AuditEvent(at: Date(), action: .branchSaved, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
                                             subject: branch.code, origin: origin(request), branch: branch.code))
     }
