@@ -92,9 +92,10 @@ extension AppDatabase: QueueRepository {
     }
 
     @discardableResult
-    public func expireTickets(before day: String) throws -> Int {
+    public func expireTickets(branch: String, before day: String) throws -> Int {
         try writer.write { db in
-            try db.execute(sql: "UPDATE queue_ticket SET status = 'expired' WHERE day < ? AND status IN ('waiting', 'called')", arguments: [day])
+            try db.execute(sql: "UPDATE queue_ticket SET status = 'expired' WHERE branch = ? AND day < ? AND status IN ('waiting', 'called')",
+                           arguments: [branch, day])
             return db.changesCount
         }
     }

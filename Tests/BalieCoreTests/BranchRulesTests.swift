@@ -26,6 +26,13 @@ import Testing
         #expect(!branch.isOpen(at: wednesday.addingTimeInterval(-3600)))  // 08:30 local
         #expect(!branch.isOpen(at: wednesday.addingTimeInterval(7 * 86_400)))  // closed on the 9th
         #expect(branch.isOpen(at: wednesday.addingTimeInterval(14 * 86_400)))
+        // Open: how long still, and when it closes (for the ticket's "the desk closes at 17:00").
+        let closing = try #require(branch.closing(after: wednesday))
+        #expect(closing.minutesLeft == 7 * 60 + 30 && closing.closesAt == 17 * 60)
+        #expect(WeeklyHours.clock(closing.closesAt) == "17:00")
+        #expect(branch.closing(after: wednesday.addingTimeInterval(-3600)) == nil)
+        // A branch that keeps no hours never says it closes.
+        #expect(Branch(code: "x", name: "X").closing(after: wednesday) == nil)
     }
 
     @Test func codesAndNames() throws {

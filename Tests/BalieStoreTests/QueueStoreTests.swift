@@ -52,8 +52,11 @@ import Testing
         let kept = try db.takeTicket(branch: "b", day: "2026-11-23", group: .other, priority: false, at: Date(timeIntervalSince1970: 2))
         let reopened = try AppDatabase(path: path)
         #expect(try reopened.tickets(branch: "b", day: "2026-11-23", statuses: [.waiting]).map(\.id) == [kept.id])
-        #expect(try reopened.expireTickets(before: "2026-11-23") == 1)
+        _ = try db.takeTicket(branch: "west", day: "2026-11-22", group: .other, priority: false, at: Date(timeIntervalSince1970: 3))
+        #expect(try reopened.expireTickets(branch: "b", before: "2026-11-23") == 1)
         #expect(try reopened.tickets(branch: "b", day: "2026-11-22", statuses: [.expired]).count == 1)
+        // Another branch's day is its own: its ticket of the 22nd still waits until that branch's 23rd.
+        #expect(try reopened.tickets(branch: "west", day: "2026-11-22", statuses: [.waiting]).count == 1)
     }
 
     @Test func waitEstimatesAreRangesNeverPromises() {

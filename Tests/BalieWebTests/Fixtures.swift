@@ -52,6 +52,8 @@ final class TestBrowser {
     var cookies: [String: String] = [:]
     /// Sent with every request (an API token's Authorization, an Origin).
     var extraHeaders: [(String, String)] = []
+    /// The peer address the server sees (a proxy, when one is in front).
+    var peerAddress = "127.0.0.1"
 
     init(_ app: WebApp) { self.app = app }
 
@@ -78,7 +80,7 @@ final class TestBrowser {
         if let contentType { headers.append("Content-Type", contentType) }
         for (name, value) in extraHeaders { headers.append(name, value) }
         let request = try Request(method: method, rawPath: String(parts[0]), rawQuery: query, headers: headers, body: body,
-                                  clientAddress: "127.0.0.1", isSecure: false, requestID: "test")
+                                  clientAddress: peerAddress, isSecure: false, requestID: "test")
         let response = app.respond(to: request)
         for header in response.headers.values("Set-Cookie") {
             let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)

@@ -5,6 +5,14 @@ import Testing
 @testable import BalieWeb
 
 @Suite struct QueueTests {
+    @Test func eachBranchKeepsItsOwnCalendarDay() throws {
+        let app = try makeTestApp()
+        let moment = Date(timeIntervalSince1970: 1_796_256_000)  // 2026-12-03 01:00 in Amsterdam
+        #expect(app.queueDay(Branch(code: "centrum", name: "Centrum", timeZone: "Europe/Amsterdam"), moment) == "2026-12-03")
+        #expect(app.queueDay(Branch(code: "willemstad", name: "Willemstad", timeZone: "America/Curacao"), moment) == "2026-12-02")
+        #expect(try app.queueDay("no-such-branch", moment) == app.today(moment))
+    }
+
     @Test func takeCallAndStartASessionCarryingTheWait() throws {
         let app = try makeTestApp()
         try addStaff(app, "anna", role: .staff)

@@ -25,17 +25,22 @@ public struct Branch: Sendable, Equatable {
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Europe/Amsterdam")! }
 
     /// Whether the branch is open at a moment, by its weekly hours and closure dates.
-    public func isOpen(at moment: Date) -> Bool {
+    public func isOpen(at moment: Date) -> Bool { closing(after: moment) != nil }
+
+    /// When the branch is open at a moment: the minutes until it closes and its closing time (minutes after
+    /// midnight, in its own zone). Nil when it is closed then, or keeps no hours at all.
+    public func closing(after moment: Date) -> (minutesLeft: Int, closesAt: Int)? {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let parts = calendar.dateComponents([.year, .month, .day, .weekday, .hour, .minute], from: moment)
         guard let year = parts.year, let month = parts.month, let day = parts.day, let weekday = parts.weekday,
-            let hour = parts.hour, let minute = parts.minute else { return false }
-        if let today = BirthDate(year: year, month: month, day: day), closures.contains(today) { return false }
+            let hour = parts.hour, let minute = parts.minute else { return nil }
+        if let today = BirthDate(year: year, month: month, day: day), closures.contains(today) { return nil }
         // Calendar counts Sunday as 1; the week here starts on Monday.
         let isoDay = (weekday + 5) % 7 + 1
         let minutes = hour * 60 + minute
-        return openingHours.periods(isoWeekday: isoDay).contains { $0.opens <= minutes && minutes < $0.closes }
+        guard let period = openingHours.periods(isoWeekday: isoDay).first(where: { $0.opens <= minutes && minutes < $0.closes }) else { return nil }
+        return (period.closes - minutes, period.closes)
     }
 }
 
@@ -70,7 +75,7 @@ public struct WeeklyHours: Sendable, Equatable {
         }.joined(separator: ";")
     }
 
-    static func clock(_ minutes: Int) -> String {
+    public static func clock(_ minutes: Int) -> String {
         let hours = minutes / 60, rest = minutes % 60
         return (hours < 10 ? "0" : "") + "\(hours):" + (rest < 10 ? "0" : "") + "\(rest)"
     }

@@ -86,5 +86,6 @@ public protocol QueueRepository: Sendable {
     /// Average minutes from call to done over recent tickets of a group, nil without history.
     func recentServiceMinutes(branch: String, group: TaskGroup, since: Date) throws -> Double?
     /// Ends the tickets of earlier days that were never served.
-    @discardableResult func expireTickets(before day: String) throws -> Int
+    /// Ends the waiting and called tickets of a branch from days before `day` (the branch's own calendar day).
+    @discardableResult func expireTickets(branch: String, before day: String) throws -> Int
 }

@@ -75,7 +75,7 @@ extension WebApp {
             counter("balie_sessions_finished_total", "Assisted sessions finished.", sessions.finished)
             lines += ["# HELP balie_queue_waiting Walk-in tickets waiting today, per branch.", "# TYPE balie_queue_waiting gauge"]
             for branch in try database.allBranches() {
-                let waiting = try database.tickets(branch: branch.code, day: today(), statuses: [.waiting]).count
+                let waiting = try database.tickets(branch: branch.code, day: queueDay(branch), statuses: [.waiting]).count
                 lines.append("balie_queue_waiting{branch=\"\(branch.code)\"} \(waiting)")
             }
             gauge("balie_uptime_seconds", "Seconds since the server started.", Date().timeIntervalSince(startedAt))

@@ -22,7 +22,7 @@ extension WebApp {
         post("/queue/tickets", .customerKiosk) { [unowned self] request in
             guard let group = TaskGroup(rawValue: request.form["group"] ?? "") else { throw PageError.badRequest("Unknown task group.") }
             try limitAnonymousWrite(request)
-            let ticket = try database.takeTicket(branch: request.kiosk!.branchCode, day: today(), group: group,
+            let ticket = try database.takeTicket(branch: request.kiosk!.branchCode, day: queueDay(request.kiosk!.branchCode), group: group,
                                                  priority: request.form["extra_help"] == "1", at: Date())
             return .redirect(to: "/queue/tickets/\(ticket.id!)")
         }
@@ -31,8 +31,9 @@ extension WebApp {
         }
         get("/queue", .recordReaders) { [unowned self] request in try staffQueuePage(request) }
         post("/queue/call-next", .recordReaders) { [unowned self] request in
-            try database.expireTickets(before: today())
-            if let ticket = try database.callNext(branch: try workingBranch(request), day: today(), groups: TaskGroup.allCases,
+            let branch = try workingBranch(request), day = try queueDay(branch)
+            try database.expireTickets(branch: branch, before: day)
+            if let ticket = try database.callNext(branch: branch, day: day, groups: TaskGroup.allCases,
                                                   staffID: request.signedIn!.staffID, desk: deskName(request), at: Date()) {
                 announce(ticket)
             }
@@ -75,7 +76,7 @@ extension WebApp {
         }
         get("/branches/:code/display") { [unowned self] request in
             guard let branch = try database.branch(code: request.parameters["code"] ?? "") else { throw PageError.notFound("No such branch.") }
-            let calls = try database.tickets(branch: branch.code, day: today(), statuses: [.called, .serving])
+            let calls = try database.tickets(branch: branch.code, day: queueDay(branch), statuses: [.called, .serving])
                 .filter { $0.calledAt != nil }.sorted { $0.calledAt! > $1.calledAt! }.prefix(Self.displayedCalls)
             var context: [String: Any] = [
                 "has_calls": !calls.isEmpty, "calls": calls.map { ["code": $0.code, "desk": $0.desk ?? ""] },
@@ -108,6 +109,17 @@ extension WebApp {
 
     func today(_ now: Date = Date()) -> String { formatted(now, "yyyy-MM-dd") }
 
+    /// The queue runs by the branch's own calendar day (a branch in Willemstad starts its day hours after one
+    /// in Amsterdam); a branch without a known zone uses the server's.
+    func queueDay(_ branch: Branch, _ now: Date = Date()) -> String {
+        dateFormats.string(from: now, format: "yyyy-MM-dd", timeZone: TimeZone(identifier: branch.timeZone) ?? configuration.timeZone)
+    }
+
+    func queueDay(_ code: String, _ now: Date = Date()) throws -> String {
+        guard let branch = try database.branch(code: code) else { return today(now) }
+        return queueDay(branch, now)
+    }
+
     /// What the display shows as the place to go: the kiosk or desk where staff called from.
     private func deskName(_ request: PageRequest) -> String {
         request.kiosk?.name ?? String(request.signedIn?.staff.fullName.split(separator: " ").first ?? "")
@@ -119,7 +131,13 @@ extension WebApp {
         let service = try database.recentServiceMinutes(branch: ticket.branch, group: ticket.group, since: Date().addingTimeInterval(-14 * 86_400))
         let onDuty = max(1, try database.openSessions(branches: .only([ticket.branch])).map(\.staffID).reduce(into: Set<Int64>()) { $0.insert($1) }.count)
         let wait = QueueRules.waitRange(peopleAhead: ahead, serviceMinutes: service, staffOnDuty: onDuty)
+        // Said plainly when the wait may run past closing time, rather than letting someone wait in vain.
+        var closesText = ""
+        if let wait, let closing = try database.branch(code: ticket.branch)?.closing(after: Date()), wait.high > closing.minutesLeft {
+            closesText = localization.text("queue.closes_before_turn", language, ["time": WeeklyHours.clock(closing.closesAt)])
+        }
         return try page("pages/queue_ticket", request, title: localization.text("queue.ticket_title", language), [
+            "closes_text": closesText,
             "ticket": ["code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language)],
             "people_ahead_text": localization.plural("queue.people_ahead", count: ahead, language),
             "wait_text": waitText(wait, peopleAhead: ahead, language: language),
@@ -136,9 +154,10 @@ extension WebApp {
 
     private func staffQueuePage(_ request: PageRequest) throws -> Response {
         let language = request.language
-        try database.expireTickets(before: today())
+        let branch = try workingBranch(request), day = try queueDay(branch)
+        try database.expireTickets(branch: branch, before: day)
         let now = Date()
-        let tickets = try database.tickets(branch: try workingBranch(request), day: today(), statuses: [.waiting, .called])
+        let tickets = try database.tickets(branch: branch, day: day, statuses: [.waiting, .called])
         let waiting = tickets.filter { $0.status == .waiting }, called = tickets.filter { $0.status == .called }
         var names: [Int64: String] = [:]
         for id in Set(called.compactMap(\.calledBy)) { names[id] = try database.staff(id: id)?.fullName }
