@@ -303,7 +303,7 @@ enum ContactInput {
             throw WebApp.ApiError.invalid("channel must be one of \(WebApp.ApiLimits.channelsFromOtherSystems.map(\.rawValue).joined(separator: ", ")).")
         }
         let atText = try string("at", required: true, max: 40)
-        guard let at = ISO8601DateFormatter().date(from: atText) else { throw WebApp.ApiError.invalid("at must be a date-time like 2026-11-02T10:15:00Z.") }
+        guard let at = Timestamp.parse(atText) else { throw WebApp.ApiError.invalid("at must be a date-time like 2026-11-02T10:15:00Z.") }
         return Contact(customerID: customerID, channel: channel, at: at, topic: try string("topic", required: true, max: 200),
                        summary: try string("summary", required: false, max: WebApp.ApiLimits.maxTextField),
                        outcome: try string("outcome", required: false, max: 200), sourceSystem: source)
