@@ -25,6 +25,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
             name: "CArgon2",
             pkgConfig: "libargon2",
             providers: [.apt(["libargon2-dev"])]
@@ -41,7 +46,7 @@ let package = Package(
         .target(
             name: "BalieStore",
             dependencies: [
-                "BalieCore",
+                "BalieCore", "CLibPQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -1,0 +1,144 @@
+import CLibPQ
+import Foundation
+
+/// A failure reported by PostgreSQL or libpq: its SQLSTATE (five characters, "" when the connection itself
+/// failed) and message. `isUnavailable` is true when the database cannot be reached or went away: callers
+/// answer 503 and the pool opens a new connection next time.
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    public let sqlState: String
+    public let message: String
+    public let isUnavailable: Bool
+
+    public var description: String { sqlState.isEmpty ? message : "\(sqlState): \(message)" }
+
+    /// Classes 08 (connection exception), 57P (operator intervention: shutdown, crash) and 53 (insufficient
+    /// resources) mean "try again later"; so does a broken connection.
+    static func classify(_ state: String) -> Bool {
+        state.isEmpty || state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53")
+    }
+}
+
+/// The rows of one statement, as text (libpq's text format), by column name.
+public struct PostgresRows: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// Rows changed by an INSERT, UPDATE or DELETE.
+    public let affected: Int
+
+    public var count: Int { rows.count }
+
+    public func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
+}
+
+/// One connection through libpq. Not shared between threads: the pool hands it to one caller at a time.
+/// This file is the only one of the PostgreSQL store that touches C pointers.
+final class PostgresConnection {
+    private let handle: OpaquePointer
+
+    /// `address` is a libpq connection URI (`postgres://user@host:port/db?sslmode=require`) or key=value string.
+    init(address: String, statementTimeoutMilliseconds: Int) throws {
+        guard let opened = PQconnectdb(address) else {
+            throw PostgresError(sqlState: "", message: "libpq could not allocate a connection", isUnavailable: true)
+        }
+        guard PQstatus(opened) == CONNECTION_OK else {
+            let message = Self.text(PQerrorMessage(opened))
+            PQfinish(opened)  // before `handle` is set: deinit (which finishes it too) does not run then
+            throw PostgresError(sqlState: "", message: message.isEmpty ? "could not connect" : message, isUnavailable: true)
+        }
+        handle = opened
+        // Notices ("already exists, skipping") are not errors; libpq would print them on standard error.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        // Times are stored as seconds since 1970 and text as UTF-8, whatever the server's defaults.
+        _ = try execute("SET client_encoding TO 'UTF8'")
+        _ = try execute("SET statement_timeout TO \(max(0, statementTimeoutMilliseconds))")
+    }
+
+    deinit { PQfinish(handle) }
+
+    var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Runs one statement with `$1…` parameters sent separately from the SQL (never spliced into it).
+    /// A nil parameter is SQL NULL.
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
+        let result = withParameterPointers(parameters) { values, count in
+            PQexecParams(handle, sql, Int32(count), nil, values, nil, nil, 0)
+        }
+        guard let result else {
+            throw PostgresError(sqlState: "", message: Self.text(PQerrorMessage(handle)), isUnavailable: !isHealthy)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            break
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            let message = Self.text(PQresultErrorMessage(result))
+            throw PostgresError(sqlState: state, message: message, isUnavailable: PostgresError.classify(state) || !isHealthy)
+        }
+        let columnCount = Int(PQnfields(result)), rowCount = Int(PQntuples(result))
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            rows.append((0..<columnCount).map { column in
+                PQgetisnull(result, Int32(row), Int32(column)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+            })
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: columns, rows: rows, affected: affected)
+    }
+
+    /// Runs several statements separated by semicolons, without parameters (a migration's script).
+    func executeScript(_ sql: String) throws {
+        guard let result = PQexec(handle, sql) else {
+            throw PostgresError(sqlState: "", message: Self.text(PQerrorMessage(handle)), isUnavailable: !isHealthy)
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            throw PostgresError(sqlState: state, message: Self.text(PQresultErrorMessage(result)),
+                                isUnavailable: PostgresError.classify(state) || !isHealthy)
+        }
+    }
+
+    /// Notifications that arrived for this connection's LISTENs (`channel`, `payload`), after reading what
+    /// the socket has; waits up to `timeout` seconds for the first one.
+    func notifications(waitingUpTo timeout: TimeInterval) throws -> [(channel: String, payload: String)] {
+        var found = drainNotifications()
+        if !found.isEmpty || timeout <= 0 { return found }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw PostgresError(sqlState: "", message: "no socket", isUnavailable: true) }
+        var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, Int32(timeout * 1000))
+        if ready > 0 {
+            guard PQconsumeInput(handle) == 1 else {
+                throw PostgresError(sqlState: "", message: Self.text(PQerrorMessage(handle)), isUnavailable: true)
+            }
+            found = drainNotifications()
+        }
+        return found
+    }
+
+    private func drainNotifications() -> [(channel: String, payload: String)] {
+        var found: [(channel: String, payload: String)] = []
+        _ = PQconsumeInput(handle)
+        while let notice = PQnotifies(handle) {
+            found.append((String(cString: notice.pointee.relname), String(cString: notice.pointee.extra)))
+            PQfreemem(notice)
+        }
+        return found
+    }
+
+    private func withParameterPointers<T>(_ parameters: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int) -> T) -> T {
+        let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) }
+        return pointers.withUnsafeBufferPointer { buffer in body(buffer.baseAddress, parameters.count) }
+    }
+
+    private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
+        pointer.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+    }
+}
