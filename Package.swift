@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "BalieWeb",
             dependencies: [
-                "BalieHTTP", "BalieCore", "BalieStore", "CArgon2",
+                "BalieHTTP", "BalieCore", "CArgon2",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]

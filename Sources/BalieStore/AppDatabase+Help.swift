@@ -135,7 +135,7 @@ extension AppDatabase: HelpRequestRepository {
     }
 
     /// Requests waiting for a colleague, at one kiosk of a branch or everywhere.
-    public func openHelpRequestCount(kiosk: String? = nil, branch: String? = nil) throws -> Int {
+    public func openHelpRequestCount(kiosk: String?, branch: String?) throws -> Int {
         try writer.read { db in
             try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM help_request WHERE status = 'open' AND (? IS NULL OR kiosk = ?) AND (? IS NULL OR branch = ?)

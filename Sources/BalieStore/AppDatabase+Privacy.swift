@@ -54,12 +54,6 @@ extension AppDatabase {
         }
     }
 
-    public struct Erasure: Sendable {
-        public let contacts: Int
-        public let sessionsAnonymised: Int
-        public let auditRowsPseudonymised: Int
-    }
-
     /// Erases a customer: every personal row goes, their sessions stay as anonymous statistics without
     /// free text, and audit rows about them keep who did what but no longer name them. Then the file is
     /// rebuilt (VACUUM) and the write-ahead log emptied, so that no page of the file holds the values.

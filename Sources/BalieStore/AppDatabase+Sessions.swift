@@ -17,7 +17,7 @@ extension AppDatabase: SessionRepository {
     }
 
     /// A session with its tasks; with `details` also its steps and notes (adding a step needs only their count).
-    public func session(id: Int64, details: Bool = true) throws -> AssistedSession? {
+    public func session(id: Int64, details: Bool) throws -> AssistedSession? {
         try writer.read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, customer_id, staff_id, kiosk, branch, started_at, finished_at, waiting_seconds, phase, language,

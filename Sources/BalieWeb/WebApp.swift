@@ -1,6 +1,5 @@
 import BalieCore
 import BalieHTTP
-import BalieStore
 import Foundation
 import Logging
 
@@ -8,7 +7,7 @@ import Logging
 /// translations and error pages. Handlers run on libmicrohttpd's worker threads.
 public final class WebApp: HTTPApplication {
     let configuration: WebConfiguration
-    let database: AppDatabase
+    let database: any RecordStore
     let logger: Logger
     let staticFiles: StaticFiles
     let renderer: PageRenderer
@@ -27,7 +26,7 @@ public final class WebApp: HTTPApplication {
     let attachedServer = ServerReference()
     let startedAt = Date()
 
-    public init(configuration: WebConfiguration, database: AppDatabase, logger: Logger) throws {
+    public init(configuration: WebConfiguration, database: any RecordStore, logger: Logger) throws {
         self.configuration = configuration
         self.database = database
         self.logger = logger

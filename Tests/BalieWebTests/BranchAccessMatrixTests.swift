@@ -192,7 +192,7 @@ import Testing
             let csrf = try browser.get(visitor.username == nil ? "/" : "/staff").csrfToken ?? ""
             let family = Self.family(route)!
             let expect = Self.expected(family, route: route, visitor: visitor, app: app)
-            let before = expect == .allowed ? [:] : try app.database.contentSnapshot(excluding: Self.ignoredTables)
+            let before = expect == .allowed ? [:] : try app.sqlite.contentSnapshot(excluding: Self.ignoredTables)
             let refusalsBefore = try refusalCount(app)
             let target = path(route, world, visitor)
             let response = route.hasPrefix("GET ")
@@ -211,7 +211,7 @@ import Testing
             case .unauthorized: #expect(response.status == .unauthorized, "\(label)")
             }
             if expect != .allowed {
-                #expect(try app.database.contentSnapshot(excluding: Self.ignoredTables) == before, "\(label) changed stored data")
+                #expect(try app.sqlite.contentSnapshot(excluding: Self.ignoredTables) == before, "\(label) changed stored data")
             }
             if expect == .notFound || expect == .forbidden {
                 // Refused looks are in the audit trail: pages as access-refused, the API as the token's own request row.

@@ -11,11 +11,11 @@ import Testing
         var customer = Customer(number: "100234", givenName: "Johanna", familyName: "de Vriës", birthDate: BirthDate(iso: "1948-03-07"),
                                 postcode: "3512 AB", phone: "06-12345678", preferredChannel: .letter, language: "tr",
                                 accessibilityNeeds: [.lowVision, .extraTime], formOfAddress: .female, note: "Komt met haar zoon.")
-        customer = try app.database.insertCustomer(customer)
+        customer = try app.sqlite.insertCustomer(customer)
         let id = customer.id!
         let base = Date(timeIntervalSince1970: 1_790_000_000)
         for (offset, channel, topic) in [(0.0, Channel.letter, "Aanslag"), (86_400, .chat, "Zorgtoeslag"), (172_800, .phone, "DigiD kwijt")] {
-            try app.database.insertContact(Contact(customerID: id, channel: channel, at: base + offset, topic: topic,
+            try app.sqlite.insertContact(Contact(customerID: id, channel: channel, at: base + offset, topic: topic,
                                                    summary: "Samenvatting \(topic)", outcome: "uitgelegd", sourceSystem: "crm"))
         }
         try app.database.insertMessage(Message(customerID: id, title: "Voorlopige aanslag 2027", sentAt: base, isImportant: true, isRead: false))

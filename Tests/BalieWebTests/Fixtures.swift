@@ -104,3 +104,8 @@ extension Response {
         return String(text[range.upperBound...].prefix { $0 != "\"" })
     }
 }
+
+extension WebApp {
+    /// The SQLite store these tests run on, for the set-up calls that only it offers (filling a database).
+    var sqlite: AppDatabase { database as! AppDatabase }
+}

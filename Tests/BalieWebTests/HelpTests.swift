@@ -21,7 +21,7 @@ import Testing
         try addStaff(app, "anna", role: .staff)
         try addStaff(app, "remco", role: .remote)
         try addStaff(app, "rita", role: .remote)
-        let customer = try app.database.insertCustomer(Customer(number: "100234", givenName: "Fatma", familyName: "Yılmaz", language: "tr"))
+        let customer = try app.sqlite.insertCustomer(Customer(number: "100234", givenName: "Fatma", familyName: "Yılmaz", language: "tr"))
         try app.database.recordConsent(Consent(customerID: customer.id!, purpose: .sessionLog, given: true, at: Date(), recordedBy: nil, method: .inPerson))
         let kiosk = TestBrowser(app)
         #expect(try kiosk.signIn("anna").status == .seeOther)

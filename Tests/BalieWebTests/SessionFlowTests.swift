@@ -14,7 +14,7 @@ import Testing
     func setUp(consent: Bool) throws -> Setup {
         let app = try makeTestApp()
         try addStaff(app, "anna", role: .staff)
-        let customer = try app.database.insertCustomer(Customer(number: "100234", givenName: "Fatma", familyName: "Yılmaz", language: "tr"))
+        let customer = try app.sqlite.insertCustomer(Customer(number: "100234", givenName: "Fatma", familyName: "Yılmaz", language: "tr"))
         if consent {
             try app.database.recordConsent(Consent(customerID: customer.id!, purpose: .sessionLog, given: true, at: Date(), recordedBy: nil, method: .inPerson))
         }

@@ -87,4 +87,6 @@ public protocol AuditRepository: Sendable {
     /// The rows that match a query's filters among `branches` (rows without a branch only with `.all`),
     /// newest first, with who acted.
     func auditEntries(_ query: AuditQuery, branches: BranchScope, limit: Int) throws -> [AuditEntry]
+    /// Several rows in one transaction.
+    func appendAudit(_ events: [AuditEvent]) throws
 }

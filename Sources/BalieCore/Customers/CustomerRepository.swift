@@ -53,4 +53,13 @@ public protocol CustomerRepository: Sendable {
     func insertMessage(_ message: Message) throws
     func insertFollowUp(_ followUp: FollowUp) throws
     func customerCount() throws -> Int
+    func hasConsent(customerID: Int64, purpose: Consent.Purpose) throws -> Bool
+    /// Follow-ups of every customer: still to do, and done.
+    func followUpCounts() throws -> (open: Int, done: Int)
+    /// Contacts newest first, after a cursor (the API's pages).
+    func contacts(customerID: Int64, before cursor: (at: Date, id: Int64)?, limit: Int) throws -> [Contact]
+    /// A consent with its audit row, in one transaction.
+    func recordConsent(_ consent: Consent, audit: AuditEvent) throws
+    func customerNumber(id: Int64) throws -> String?
+    func message(id: Int64) throws -> Message?
 }

@@ -180,4 +180,23 @@ public protocol HelpRequestRepository: Sendable {
     /// Stores a changed request together with its log line.
     func updateHelpRequest(_ request: HelpRequest, event: HelpEvent) throws
     func helpEvents(requestID: Int64) throws -> [HelpEvent]
+    /// Requests waiting for a remote colleague, oldest first.
+    func openHelpRequests(branches: BranchScope) throws -> [HelpRequest]
+    /// Newest first, a page at a time (the API).
+    func helpRequestList(status: HelpRequest.Status?, branches: BranchScope, beforeID: Int64?, limit: Int) throws -> [HelpRequest]
+    /// The live request (open, accepted or active) of a session.
+    func liveHelpRequest(sessionID: Int64) throws -> HelpRequest?
+    func liveHelpRequests(helperID: Int64) throws -> [HelpRequest]
+    func liveHelpRequests(customerID: Int64) throws -> [HelpRequest]
+    /// Waiting requests, of one kiosk or branch when named.
+    func openHelpRequestCount(kiosk: String?, branch: String?) throws -> Int
+    /// A line of a request's log with its audit row, in one transaction.
+    func logHelpEvent(_ event: HelpEvent, audit: AuditEvent) throws
+    /// A step or note that a remote colleague adds to the session, with its log line and audit row.
+    func addHelperStep(sessionID: Int64, _ step: SessionStep, event: HelpEvent, audit: AuditEvent) throws
+    func addHelperNote(sessionID: Int64, _ note: SessionNote, event: HelpEvent, audit: AuditEvent) throws
+    /// A changed request with its log line, its audit row and a consent it records, in one transaction.
+    func updateHelpRequest(_ request: HelpRequest, event: HelpEvent, audit: AuditEvent?, consent: Consent?) throws
+    /// The live requests asked from one browser visit.
+    func liveHelpRequests(requesterKey: String) throws -> [HelpRequest]
 }

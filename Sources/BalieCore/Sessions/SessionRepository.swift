@@ -53,4 +53,9 @@ public protocol SessionRepository: Sendable {
     /// Open sessions of the branches in scope.
     func openSessions(branches: BranchScope) throws -> [OpenSessionSummary]
     func taskHistory(customerID: Int64) throws -> [TaskHistoryEntry]
+    /// Sessions newest first, filtered (the API's list).
+    func sessionList(from: Date?, to: Date?, branch: String?, branches: BranchScope, taskID: String?, beforeID: Int64?,
+                     limit: Int) throws -> [AssistedSession]
+    /// Sessions ever started, and finished (for /metrics).
+    func sessionCounts() throws -> (started: Int, finished: Int)
 }

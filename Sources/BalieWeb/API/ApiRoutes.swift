@@ -1,6 +1,5 @@
 import BalieCore
 import BalieHTTP
-import BalieStore
 import Foundation
 
 /// The channel API under /api/v1: other channels (CRM, contact centre, app) read and write the shared

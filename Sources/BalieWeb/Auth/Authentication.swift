@@ -1,6 +1,5 @@
 import BalieCore
 import BalieHTTP
-import BalieStore
 import Foundation
 
 /// A member of staff signed in on this request.
@@ -40,14 +39,14 @@ enum Access: Sendable {
 struct Authentication: Sendable {
     static let cookieName = "balie_session"
 
-    let database: AppDatabase
+    let database: any RecordStore
     let policy: SessionPolicy
     let throttle: SignInThrottle
     let hasher: PasswordHasher
     /// Verified when the username is unknown, so that a wrong username takes as long as a wrong password.
     let decoyHash: String
 
-    init(database: AppDatabase, policy: SessionPolicy, throttle: SignInThrottle, hasher: PasswordHasher) throws {
+    init(database: any RecordStore, policy: SessionPolicy, throttle: SignInThrottle, hasher: PasswordHasher) throws {
         self.database = database
         self.policy = policy
         self.throttle = throttle

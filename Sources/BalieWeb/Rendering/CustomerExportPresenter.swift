@@ -1,7 +1,7 @@
 import BalieCore
 import Foundation
 
-/// Turns the export of one customer (`AppDatabase.exportCustomer`, the same data as the JSON download) into
+/// Turns the export of one customer (`PrivacyRepository.exportCustomer`, the same data as the JSON download) into
 /// the readable access page: every section, codes by their translated names, dates as people read them.
 struct CustomerExportPresenter {
     let app: WebApp

@@ -1,5 +1,5 @@
+import BalieCore
 import BalieHTTP
-import BalieStore
 import Foundation
 
 /// Operations' view of the server in Prometheus text format: requests by route pattern and status,
@@ -58,7 +58,7 @@ extension WebApp {
             }
             gauge("balie_display_listeners", "Waiting-room displays listening for calls.", Double(queueEvents.listenerCount))
             gauge("balie_help_streams", "Open event streams of remote support (kiosks and remote colleagues).", Double(helpChannels.streamCount))
-            gauge("balie_help_requests_waiting", "Help requests waiting for a remote colleague.", Double(try database.openHelpRequestCount()))
+            gauge("balie_help_requests_waiting", "Help requests waiting for a remote colleague.", Double(try database.openHelpRequestCount(kiosk: nil, branch: nil)))
             gauge("balie_customers", "Customers in the shared record.", Double(try database.customerCount()))
             gauge("balie_open_sessions", "Assisted sessions not yet closed.", Double(try database.openSessions(branches: .all).count))
             let commits = database.commits.snapshot

@@ -1,6 +1,5 @@
 import BalieCore
 import BalieHTTP
-import BalieStore
 import Foundation
 
 extension Access {

@@ -1,4 +1,4 @@
-import BalieStore
+import BalieCore
 import Foundation
 
 /// Whether the database answers and a write could start, asked at most once per `interval`: load
@@ -7,13 +7,14 @@ import Foundation
 final class HealthProbe: @unchecked Sendable {
     static let interval: TimeInterval = 1
     static let ok = "ok"
+    static let writeProbeTimeout: TimeInterval = 1
 
-    private let database: AppDatabase
+    private let database: any RecordStore
     private let lock = NSLock()
     private var checkedAt = Date.distantPast
     private var status = "database-unavailable"
 
-    init(database: AppDatabase) { self.database = database }
+    init(database: any RecordStore) { self.database = database }
 
     /// "ok", or what is wrong: "database-busy" (another process holds the write lock), "database-read-only",
     /// "database-io-error", or "database-unavailable".
@@ -23,7 +24,7 @@ final class HealthProbe: @unchecked Sendable {
         if now.timeIntervalSince(checkedAt) >= Self.interval {
             do {
                 try database.ping()
-                try database.probeWrite()
+                try database.probeWrite(timeout: Self.writeProbeTimeout)
                 status = Self.ok
             } catch {
                 status = Self.status(after: error)
