@@ -130,3 +130,10 @@ struct TestPostgresProblem: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension TestPostgres {
+    /// A PostgreSQL store on a new, migrated database of the shared test server.
+    static func store(connections: Int = 4) throws -> PostgresStore {
+        try PostgresStore(address: try server().newDatabase(), connections: connections)
+    }
+}
