@@ -21,6 +21,11 @@ struct DatabaseOptions: ParsableArguments {
     var path: String { database ?? Environment.value("DATABASE") ?? "balie.sqlite" }
 
     func open(migrate: Bool = true, readers: Int? = nil) throws -> AppDatabase {
+        // The PostgreSQL store is being built (issue #19): until every repository is there, an address is
+        // refused plainly rather than taken for a file name.
+        if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
+            throw CommandError("PostgreSQL addresses are not served by this version yet; give a SQLite file (--database PATH).")
+        }
         do {
             return try AppDatabase(path: path, migrate: migrate, readers: readers)
         } catch {

@@ -34,6 +34,25 @@ import Testing
         #expect(checked.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
     }
 
+    @Test func aPostgresAddressIsRefusedPlainlyNotTakenForAFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["migrate", "--database", "postgres://balie@127.0.0.1:1/balie"]
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(output.contains("PostgreSQL addresses are not served by this version yet"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == before, "no file named after the address")
+    }
+
     @Test func databaseFromEnvironment() throws {
         let path = temporaryPath()
         #expect(try run(["migrate"], environment: ["BALIE_DATABASE": path]).status == 0)
