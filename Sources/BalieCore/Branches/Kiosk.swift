@@ -85,8 +85,13 @@ public enum KioskRules {
     }
 
     /// Whether a code made at `createdAt` can still be used at `now`.
+    /// How far another instance's clock (or a time read back from storage, rounded) may be behind the one
+    /// that made the code: a code made "a moment from now" is still good.
+    public static let clockTolerance: TimeInterval = 60
+
     public static func isUsable(createdAt: Date, usedAt: Date?, now: Date) -> Bool {
-        usedAt == nil && now >= createdAt && now.timeIntervalSince(createdAt) < enrolmentLifetime
+        let age = now.timeIntervalSince(createdAt)
+        return usedAt == nil && age >= -clockTolerance && age < enrolmentLifetime
     }
 }
 
