@@ -2,7 +2,7 @@ import BalieCore
 import Foundation
 import GRDB
 
-extension AppDatabase {
+extension AppDatabase: RetentionRepository {
     /// Applies the retention policy; a dry run counts what would go and changes nothing.
     public func purge(policy: RetentionPolicy, now: Date, dryRun: Bool) throws -> PurgeReport {
         let (sessions, audit, tickets) = policy.cutoffs(now: now)

@@ -35,3 +35,10 @@ public struct PurgeReport: Sendable, Equatable, CustomStringConvertible {
         "\(sessionsAnonymised) sessions anonymised, \(auditRowsDeleted) audit rows deleted, \(ticketsDeleted) tickets deleted, \(helpRequestsDeleted) help requests deleted"
     }
 }
+
+/// Applying the retention policy. With several instances on one database, one purge runs at a time: a
+/// store may answer an empty report when another instance is purging just then.
+public protocol RetentionRepository: Sendable {
+    /// A dry run counts what would go and changes nothing.
+    func purge(policy: RetentionPolicy, now: Date, dryRun: Bool) throws -> PurgeReport
+}

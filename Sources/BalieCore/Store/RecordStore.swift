@@ -38,7 +38,7 @@ public protocol PrivacyRepository: Sendable {
 /// knows which store (SQLite on a branch box, PostgreSQL centrally) answers.
 public protocol RecordStore: CustomerRepository, SessionRepository, StaffRepository, ApiTokenRepository, QueueRepository,
     StaffCallRepository, HelpRequestRepository, InsightRepository, BranchRepository, AuditRepository, MaintenanceRepository,
-    PrivacyRepository, AnyObject {}
+    PrivacyRepository, RetentionRepository, AnyObject {}
 
 extension SessionRepository {
     /// A session with its tasks, steps and notes.
