@@ -125,7 +125,7 @@ private func insertContactOrIgnore(_ contact: Contact, in connection: PostgresCo
 
 /// Keeps what statistics need of a session (tasks, outcome kinds, who did the steps, times, answers) and removes the
 /// link to the customer and every free text (AppDatabase.anonymiseSession).
-private func anonymiseSession(_ sessionID: Int64, in connection: PostgresConnection) throws {
+func anonymiseSession(_ sessionID: Int64, in connection: PostgresConnection) throws {
     let id = [SQL.int(sessionID)]
     try connection.execute("UPDATE assisted_session SET customer_id = NULL WHERE id = $1", id)
     try connection.execute("UPDATE session_step SET description = '', reason = NULL WHERE session_id = $1", id)
