@@ -194,7 +194,7 @@ import Testing
             }
             try store.addEnrolmentCode(kioskID: kiosk.id!, codeHash: KioskRules.hash("AAAAAAAA"), at: made)
             try use("AAAAAAAA", "x", at: made.addingTimeInterval(16 * 60))  // expired
-            try use("AAAAAAAA", "x", at: made.addingTimeInterval(-1))  // before it was made
+            try use("AAAAAAAA", "x", at: made.addingTimeInterval(-61))  // well before it was made (beyond the clock tolerance)
             try use("AAAAAAAA", "x", at: made.addingTimeInterval(15 * 60 - 1))  // just in time
             try store.addEnrolmentCode(kioskID: kiosk.id!, codeHash: KioskRules.hash("CCCCCCCC"), at: made)
             try store.addEnrolmentCode(kioskID: kiosk.id!, codeHash: KioskRules.hash("DDDDDDDD"), at: made)

@@ -87,3 +87,5 @@ extension PostgresConnection {
     /// The rows of one statement, by column name.
     func rows(_ sql: String, _ parameters: [String?] = []) throws -> [PostgresRow] { try execute(sql, parameters).all }
 }
+
+extension PostgresStore: RecordStore {}
