@@ -1,5 +1,6 @@
 import ArgumentParser
 import BalieHTTP
+import BalieCore
 import BalieStore
 import BalieWeb
 import Foundation
@@ -15,16 +16,34 @@ struct Balie: ParsableCommand {
 
 /// Options shared by every command that opens the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "The SQLite database file (env BALIE_DATABASE; default ./balie.sqlite).")
+    @Option(help: "The SQLite database file, or a PostgreSQL address postgres://… (env BALIE_DATABASE or BALIE_DATABASE_URL; default ./balie.sqlite).")
     var database: String?
+
+    /// A PostgreSQL address (`postgres://…`, also from `BALIE_DATABASE_URL`) rather than a SQLite file.
+    var postgresAddress: String? {
+        let address = database ?? Environment.value("DATABASE_URL") ?? Environment.value("DATABASE")
+        guard let address, address.hasPrefix("postgres://") || address.hasPrefix("postgresql://") else { return nil }
+        return address
+    }
 
     var path: String { database ?? Environment.value("DATABASE") ?? "balie.sqlite" }
 
+    /// The store the address names: PostgreSQL for an address, SQLite for a file. Migrated to the newest schema.
+    func openStore(connections: Int) throws -> any RecordStore {
+        if let address = postgresAddress {
+            do {
+                return try PostgresStore(address: address, connections: connections)
+            } catch {
+                throw CommandError("Cannot open the PostgreSQL database: \(error)")
+            }
+        }
+        return try open(readers: AppDatabase.readerCount(workerThreads: connections))
+    }
+
+    /// The SQLite file, for the commands that only work on one (backups, checks, the demo).
     func open(migrate: Bool = true, readers: Int? = nil) throws -> AppDatabase {
-        // The PostgreSQL store is being built (issue #19): until every repository is there, an address is
-        // refused plainly rather than taken for a file name.
-        if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") {
-            throw CommandError("PostgreSQL addresses are not served by this version yet; give a SQLite file (--database PATH).")
+        if postgresAddress != nil {
+            throw CommandError("This command works on a SQLite file; give one with --database PATH.")
         }
         do {
             return try AppDatabase(path: path, migrate: migrate, readers: readers)

@@ -20,7 +20,7 @@ struct BranchCommand: ParsableCommand {
         }
     }
 
-    static func audit(_ db: AppDatabase, _ branch: Branch) throws {
+    static func audit(_ db: any RecordStore, _ branch: Branch) throws {
         try db.appendAudit(AuditEvent(at: Date(), action: .branchSaved, actorID: nil, subject: branch.code, origin: "cli", branch: branch.code))
     }
 
@@ -39,7 +39,7 @@ struct BranchCommand: ParsableCommand {
                 branch = Branch(code: try BranchRules.code(code), name: try BranchRules.name(name), timeZone: try BranchRules.timeZone(timeZone),
                                 openingHours: try WeeklyHours.parse(hours), closures: try BranchRules.closures(closed))
             } catch { throw CommandError(BranchCommand.problemText(error)) }
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             do { try db.insertBranch(branch) } catch let problem as BranchRules.Problem { throw CommandError(BranchCommand.problemText(problem)) }
             try BranchCommand.audit(db, branch)
             print("Added branch \(branch.code) (\(branch.name)).")
@@ -51,7 +51,7 @@ struct BranchCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            for branch in try database.open().allBranches() {
+            for branch in try database.openStore(connections: 2).allBranches() {
                 print([branch.code, branch.name, branch.timeZone, branch.openingHours.text.isEmpty ? "-" : branch.openingHours.text,
                        branch.closures.isEmpty ? "-" : branch.closures.map(\.iso).joined(separator: ",")].joined(separator: "\t"))
             }
@@ -66,7 +66,7 @@ struct BranchCommand: ParsableCommand {
         @Option(help: "Closure dates: 2026-12-25,2026-12-26 (replaces them).") var closed: String?
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             guard var branch = try db.branch(code: code) else { throw CommandError("No branch with the code \(code).") }
             guard hours != nil || closed != nil else { throw CommandError("Give --hours, --closed or both.") }
             do throws(BranchRules.Problem) {
@@ -85,18 +85,18 @@ struct KioskCommand: ParsableCommand {
         commandName: "kiosk", abstract: "Manage kiosks: create one (with a one-time enrolment code), list, revoke, or make a launcher secret.",
         subcommands: [Add.self, List.self, Code.self, Secret.self, Revoke.self])
 
-    static func find(_ db: AppDatabase, name: String, branch: String) throws -> Kiosk {
+    static func find(_ db: any RecordStore, name: String, branch: String) throws -> Kiosk {
         guard let kiosk = try db.kiosk(name: name, branchCode: branch) else { throw CommandError("No kiosk \(name) in branch \(branch).") }
         return kiosk
     }
 
-    static func audit(_ db: AppDatabase, _ action: AuditEvent.Action, _ kiosk: Kiosk) throws {
+    static func audit(_ db: any RecordStore, _ action: AuditEvent.Action, _ kiosk: Kiosk) throws {
         try db.appendAudit(AuditEvent(at: Date(), action: action, actorID: nil, subject: kiosk.name, origin: "cli",
                                       detail: "kiosk \(kiosk.id ?? 0)", branch: kiosk.branchCode))
     }
 
     /// Prints a new one-time code for the kiosk's browser (`/enrol`).
-    static func printCode(_ db: AppDatabase, _ kiosk: Kiosk) throws {
+    static func printCode(_ db: any RecordStore, _ kiosk: Kiosk) throws {
         let code = KioskRules.newCode()
         try db.addEnrolmentCode(kioskID: kiosk.id!, codeHash: KioskRules.hash(KioskRules.normalizedCode(code)!), at: Date())
         print("Enrolment code for \(kiosk.name) (\(kiosk.branchCode)): \(code) — type it at /enrol on the kiosk within 15 minutes; it works once.")
@@ -113,7 +113,7 @@ struct KioskCommand: ParsableCommand {
             guard let kioskKind = Kiosk.Kind(rawValue: kind) else { throw CommandError("The kind must be customer, staff-desk or display.") }
             let kioskName: String
             do { kioskName = try KioskRules.name(name) } catch { throw CommandError("The name must be 1 to 64 characters, without / or control characters.") }
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             guard try db.branch(code: branch) != nil else { throw CommandError("No branch with the code \(branch).") }
             let kiosk: Kiosk
             do {
@@ -131,7 +131,7 @@ struct KioskCommand: ParsableCommand {
         @Option var branch: String
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             try KioskCommand.printCode(db, try KioskCommand.find(db, name: name, branch: branch))
         }
     }
@@ -144,7 +144,7 @@ struct KioskCommand: ParsableCommand {
         @Option var branch: String
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             let kiosk = try KioskCommand.find(db, name: name, branch: branch)
             guard kiosk.isActive else { throw CommandError("Kiosk \(name) is revoked; make a new code first (balie kiosk code).") }
             let secret = SecureRandom.token()
@@ -160,7 +160,7 @@ struct KioskCommand: ParsableCommand {
 
         func run() throws {
             let formatter = ISO8601DateFormatter()
-            for kiosk in try database.open().allKiosks() {
+            for kiosk in try database.openStore(connections: 2).allKiosks() {
                 print([kiosk.branchCode, kiosk.name, kiosk.kind.rawValue, kiosk.isActive ? "active" : "revoked",
                        kiosk.lastSeenAt.map(formatter.string) ?? "never"].joined(separator: "\t"))
             }
@@ -174,7 +174,7 @@ struct KioskCommand: ParsableCommand {
         @Option var branch: String
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             let kiosk = try KioskCommand.find(db, name: name, branch: branch)
             try db.revokeKiosk(id: kiosk.id!)
             try KioskCommand.audit(db, .kioskRevoked, kiosk)

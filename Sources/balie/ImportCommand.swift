@@ -24,7 +24,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("Cannot read \(file).") }
         guard let text = String(validating: data, as: UTF8.self) else { throw CommandError("\(file) is not UTF-8.") }
-        let db = try database.open()
+        let db = try database.openStore(connections: 2)
         do {
             let result: (inserted: Int, updated: Int)
             let action: AuditEvent.Action

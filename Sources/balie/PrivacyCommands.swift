@@ -14,7 +14,7 @@ struct Export: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open()
+        let db = try database.openStore(connections: 2)
         guard let data = try db.exportCustomerJSON(number: number) else { throw CommandError("No customer \(number).") }
         try db.appendAudit(AuditEvent(at: Date(), action: .customerExported, actorID: nil, subject: number, origin: "cli"))
         FileHandle.standardOutput.write(data + Data("\n".utf8))
@@ -33,7 +33,7 @@ struct Erase: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
-        let db = try database.open()
+        let db = try database.openStore(connections: 2)
         guard let customer = try db.customer(number: number) else { throw CommandError("No customer \(number).") }
         let why: String
         do {

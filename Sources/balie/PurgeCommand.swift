@@ -30,7 +30,7 @@ struct Purge: ParsableCommand {
     @Flag(help: "Report what would go, change nothing.") var dryRun = false
 
     func run() throws {
-        let db = try database.open()
+        let db = try database.openStore(connections: 2)
         let report = try db.purge(policy: try retention.policy(), now: Date(), dryRun: dryRun)
         if !dryRun {
             try db.appendAudit(AuditEvent(at: Date(), action: .purged, actorID: nil, subject: nil, origin: "cli", detail: report.description))

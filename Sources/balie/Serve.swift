@@ -117,11 +117,18 @@ struct Serve: ParsableCommand {
         // The warning comes 2 minutes before the end, or at half the idle time when that is shorter.
         web.sessionPolicy.warningBefore = min(web.sessionPolicy.warningBefore, TimeInterval(idle) / 2)
 
-        let lock = try ServeLock.acquire(database.path)
-        defer { lock.release() }
-        let db = try database.open(readers: AppDatabase.readerCount(workerThreads: server.threads))
+        // One server per SQLite file; on PostgreSQL several instances share the database on purpose.
+        let lock = database.postgresAddress == nil ? try ServeLock.acquire(database.path) : nil
+        defer { lock?.release() }
         let isDemo = Environment.flag("DEMO", demo)
-        if isDemo { try DemoData.fill(db, catalog: try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: web.taskCatalogPath)))) }
+        if isDemo && database.postgresAddress != nil {
+            throw ValidationError("--demo fills a SQLite file; for PostgreSQL, make the demo file with `balie demo` and copy it.")
+        }
+        // A connection per worker thread, and a few for streams and the daily jobs.
+        let db = try database.openStore(connections: server.threads + 4)
+        if isDemo, let sqlite = db as? AppDatabase {
+            try DemoData.fill(sqlite, catalog: try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: web.taskCatalogPath))))
+        }
         if (shortcutKiosk == nil) != (shortcutBranch == nil) { throw ValidationError("--kiosk and --branch go together.") }
         if let shortcutKiosk, let shortcutBranch {
             web.loopbackKiosk = try SingleKiosk.ensure(db, kiosk: shortcutKiosk, branch: shortcutBranch)
@@ -167,7 +174,7 @@ struct Serve: ParsableCommand {
 
 /// The single-kiosk shortcut of `--kiosk`/`--branch`: the branch and kiosk are made if missing.
 enum SingleKiosk {
-    static func ensure(_ db: AppDatabase, kiosk name: String, branch code: String) throws -> KioskShortcut {
+    static func ensure(_ db: any BranchRepository, kiosk name: String, branch code: String) throws -> KioskShortcut {
         let branchCode: String, kioskName: String
         do { branchCode = try BranchRules.code(code) } catch { throw ValidationError("--branch must be 2 to 32 lower-case letters, digits or dashes.") }
         do { kioskName = try KioskRules.name(name) } catch { throw ValidationError("--kiosk must be 1 to 64 characters, without / or control characters.") }

@@ -26,7 +26,7 @@ struct StaffCommand: ParsableCommand {
         return line
     }
 
-    static func existing(_ username: String, in database: AppDatabase) throws -> Staff {
+    static func existing(_ username: String, in database: any RecordStore) throws -> Staff {
         let normalized = (try? StaffRules.normalizedUsername(username)) ?? username
         guard let staff = try database.staff(username: normalized) else { throw CommandError("No staff account \(username).") }
         return staff
@@ -42,7 +42,7 @@ struct StaffCommand: ParsableCommand {
     }
 
     /// The branch codes given, each checked; none given means the first branch (a single-branch box has one).
-    static func branches(_ codes: [String], grants: Set<StaffGrant>, in db: AppDatabase) throws -> [String] {
+    static func branches(_ codes: [String], grants: Set<StaffGrant>, in db: any RecordStore) throws -> [String] {
         let existing = try db.allBranches().map(\.code)
         if codes.isEmpty {
             if grants.contains(.allBranches) { return [] }
@@ -57,7 +57,7 @@ struct StaffCommand: ParsableCommand {
         return codes
     }
 
-    static func audit(_ database: AppDatabase, _ action: AuditEvent.Action, _ username: String) throws {
+    static func audit(_ database: any RecordStore, _ action: AuditEvent.Action, _ username: String) throws {
         try database.appendAudit(AuditEvent(at: Date(), action: action, actorID: nil, subject: username, origin: "cli"))
     }
 
@@ -82,7 +82,7 @@ struct StaffCommand: ParsableCommand {
                 throw CommandError("The name must be 1 to 100 characters, without control characters.")
             }
             let grants = try StaffCommand.grants(grant)
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             let branches = try StaffCommand.branches(branch, grants: grants, in: db)
             guard try db.staff(username: login) == nil else { throw CommandError("The username \(login) is taken.") }
             let password = try StaffCommand.readPassword(username: login)
@@ -99,7 +99,7 @@ struct StaffCommand: ParsableCommand {
         @Option var username: String
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             var staff = try StaffCommand.existing(username, in: db)
             staff.isActive = false
             try db.updateStaff(staff)
@@ -115,7 +115,7 @@ struct StaffCommand: ParsableCommand {
         @Option var username: String
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             var staff = try StaffCommand.existing(username, in: db)
             staff.isActive = true
             try db.updateStaff(staff)
@@ -131,7 +131,7 @@ struct StaffCommand: ParsableCommand {
         @Option var username: String
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             var staff = try StaffCommand.existing(username, in: db)
             staff.passwordHash = try PasswordHasher.owaspMinimum.hash(try StaffCommand.readPassword(username: staff.username))
             try db.updateStaff(staff)
@@ -147,7 +147,7 @@ struct StaffCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            for staff in try database.open().allStaff() {
+            for staff in try database.openStore(connections: 2).allStaff() {
                 let status = staff.isActive ? "active" : "disabled"
                 let branches = staff.grants.contains(.allBranches) ? "*" : (staff.branches.isEmpty ? "-" : staff.branches.joined(separator: ","))
                 print([staff.username, staff.role.rawValue, branches, status, staff.fullName].joined(separator: "\t"))

@@ -26,7 +26,7 @@ struct TokenCommand: ParsableCommand {
                 scopes.insert(parsed)
             }
             guard !scopes.isEmpty else { throw CommandError("Give at least one --scope.") }
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             if allBranches && !branch.isEmpty { throw CommandError("Give --branch or --all-branches, not both.") }
             let known = try db.allBranches().map(\.code)
             for code in branch where !known.contains(code) { throw CommandError("No branch with the code \(code).") }
@@ -46,7 +46,7 @@ struct TokenCommand: ParsableCommand {
         @Option var name: String
 
         func run() throws {
-            let db = try database.open()
+            let db = try database.openStore(connections: 2)
             guard try db.revokeToken(name: name, at: Date()) else { throw CommandError("No active token named \(name).") }
             try db.appendAudit(AuditEvent(at: Date(), action: .tokenRevoked, actorID: nil, subject: name, origin: "cli"))
             print("Revoked \(name).")
@@ -58,7 +58,7 @@ struct TokenCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            for token in try database.open().allTokens() {
+            for token in try database.openStore(connections: 2).allTokens() {
                 print([token.name, token.scopes.map(\.rawValue).sorted().joined(separator: ","), token.branches.codes?.joined(separator: ",") ?? "*",
                        token.revokedAt == nil ? "active" : "revoked"]
                     .joined(separator: "\t"))

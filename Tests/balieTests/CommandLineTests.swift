@@ -34,13 +34,13 @@ import Testing
         #expect(checked.output.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
     }
 
-    @Test func aPostgresAddressIsRefusedPlainlyNotTakenForAFile() throws {
+    @Test func aSQLiteOnlyCommandRefusesAPostgresAddressPlainly() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let before = try FileManager.default.contentsOfDirectory(atPath: folder)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["migrate", "--database", "postgres://balie@127.0.0.1:1/balie"]
+        process.arguments = ["check", "--database", "postgres://balie@127.0.0.1:1/balie"]
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -49,7 +49,7 @@ import Testing
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
-        #expect(output.contains("PostgreSQL addresses are not served by this version yet"))
+        #expect(output.contains("This command works on a SQLite file"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == before, "no file named after the address")
     }
 

@@ -1,0 +1,155 @@
+"""The central deployment (issue #19): two `balie serve` instances on one PostgreSQL, end to end through real
+HTTP. The test starts its own PostgreSQL server in a temporary folder on a free port (as the `postgres` user
+when run as root: initdb refuses root) and stops it after; `make test` installs Debian's postgresql package.
+
+What one instance does, the other sees: a sign-in made on one is good on the other, a ticket taken on one is
+called from the other, a session started on one opens on the other. When the database goes away, pages and
+the API answer 503 with Retry-After (never a 500), and both instances recover by themselves when it is back.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from test_auth import TIMEOUT, balie_cli, csrf_of
+
+PASSWORD = "central-desk-password-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Postgres:
+    """A PostgreSQL server of the test's own."""
+
+    def __init__(self):
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not bins:
+            pytest.fail("PostgreSQL's server programs are missing: apt-get install postgresql (make test does)", pytrace=False)
+        self.bin = Path(bins[-1]).parent
+        self.folder = Path(tempfile.mkdtemp(prefix="balie-pg-e2e-"))
+        self.port = free_port()
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.run("initdb", "-D", str(self.folder / "data"), "-U", "balie", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+        self.start()
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "balie", "-d", "postgres", "-q", "-c",
+                        "CREATE DATABASE balie"], check=True, capture_output=True, timeout=30)
+
+    @property
+    def address(self) -> str:
+        return f"postgres://balie@127.0.0.1:{self.port}/balie?sslmode=disable"
+
+    def run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self.as_user, str(self.bin / tool), *args], check=True, capture_output=True, timeout=60,
+                       cwd="/tmp", stdin=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        self.run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"), "-w", "-t", "60", "-o",
+                 f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+
+    def stop(self) -> None:
+        self.run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    server = Postgres()
+    yield server
+    try:
+        server.stop()
+    finally:
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+def cli(postgres, *args, stdin=None) -> str:
+    result = balie_cli(*args[:2], "--database", postgres.address, *args[2:], stdin=stdin)
+    assert result.returncode == 0, f"balie {' '.join(args)}: {result.stdout}{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def instances(postgres, start_server_module):
+    cli(postgres, "branch", "add", "--code", "noord", "--name", "Bibliotheek Noord")
+    cli(postgres, "staff", "add", "--username", "nina", "--name", "Nina de Vries", "--role", "staff", "--branch", "noord",
+        stdin=PASSWORD + "\n")
+    # Both instances treat a browser on this machine as kiosk-1 of Noord (the single-kiosk shortcut).
+    return [start_server_module("--database", postgres.address, "--kiosk", "kiosk-1", "--branch", "noord") for _ in range(2)]
+
+
+def signed_in(server) -> requests.Session:
+    client = requests.Session()
+    page = client.get(server.url("/sign-in"), timeout=TIMEOUT)
+    response = client.post(server.url("/sign-in"), data={"csrf": csrf_of(page.text), "username": "nina", "password": PASSWORD},
+                           allow_redirects=False, timeout=TIMEOUT)
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+def post(client, server, path, page="/staff", **data):
+    token = csrf_of(client.get(server.url(page), timeout=TIMEOUT).text)
+    return client.post(server.url(path), data={"csrf": token, **data}, allow_redirects=False, timeout=TIMEOUT)
+
+
+def test_what_one_instance_does_the_other_sees(instances):
+    a, b = instances
+    nina = signed_in(b)
+    # Sign-in sessions live in the database: the cookie from B is good on A.
+    assert nina.get(a.url("/staff"), allow_redirects=False, timeout=TIMEOUT).status_code == 200
+    # A ticket taken at the kiosk on A is called from B, and A's queue shows it called.
+    kiosk = requests.Session()
+    taken = post(kiosk, a, "/queue/tickets", page="/queue/take", group="banking")
+    assert taken.status_code == 303, taken.text[:300]
+    assert post(nina, b, "/queue/call-next", page="/queue").status_code == 303
+    assert "B-1" in nina.get(a.url("/queue"), timeout=TIMEOUT).text
+    # A session started on A opens on B; the view is audited in the shared trail.
+    started = post(nina, a, "/sessions")
+    assert started.status_code == 303
+    assert nina.get(b.url(started.headers["Location"]), timeout=TIMEOUT).status_code == 200
+    # The CSRF key is shared too: a form from A's page is accepted by B.
+    token = csrf_of(nina.get(a.url("/staff"), timeout=TIMEOUT).text)
+    assert nina.post(b.url("/lock"), data={"csrf": token}, allow_redirects=False, timeout=TIMEOUT).status_code in (302, 303)
+    for server in instances:
+        assert " 500 " not in server.stderr_text(), server.stderr_text()[-2000:]
+
+
+def test_a_database_that_goes_away_is_503_and_both_instances_recover(postgres, instances):
+    a, b = instances
+    postgres.stop()
+    try:
+        page = requests.get(a.url("/customers"), timeout=TIMEOUT)
+        assert page.status_code == 503 and page.headers.get("Retry-After") and "<h1" in page.text
+        api = requests.get(b.url("/api/v1/customers?q=x"), headers={"Authorization": "Bearer " + "x" * 43}, timeout=TIMEOUT)
+        assert api.status_code == 503 and api.headers["Content-Type"] == "application/problem+json"
+        assert api.headers.get("Retry-After")
+    finally:
+        postgres.start()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if all(requests.get(s.url("/healthz"), timeout=TIMEOUT).status_code == 200 for s in instances):
+            break
+        time.sleep(0.3)
+    for server in instances:
+        assert requests.get(server.url("/healthz"), timeout=TIMEOUT).json() == {"status": "ok"}
+        assert requests.get(server.url("/"), timeout=TIMEOUT).status_code == 200
+        assert " 500 " not in server.stderr_text()
+
+
+def test_commands_that_need_a_file_say_so(postgres):
+    result = balie_cli("backup", "--database", postgres.address, tempfile.mkdtemp(prefix="balie-backup-"))
+    assert result.returncode != 0 and "SQLite file" in (result.stdout + result.stderr)
+    assert re.search(r"nina\tstaff\tnoord\tactive", cli(postgres, "staff", "list"))
