@@ -30,7 +30,7 @@ public final class WebApp: HTTPApplication {
         self.configuration = configuration
         self.database = database
         self.logger = logger
-        queueEvents = BranchEvents(maxListeners: configuration.maxDisplayStreams)
+        queueEvents = BranchEvents(maxListeners: configuration.maxDisplayStreams, relay: database as? any LiveEventRelay, logger: logger)
         kioskWrites = RateLimiter(limit: configuration.anonymousWritesPerKiosk, window: configuration.anonymousWriteWindow)
         addressWrites = RateLimiter(limit: configuration.anonymousWritesPerAddress, window: configuration.anonymousWriteWindow)
         staticFiles = try StaticFiles(

@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from test_auth import TIMEOUT, balie_cli, csrf_of
+from test_queue import EventReader
 
 PASSWORD = "central-desk-password-2026"
 
@@ -125,6 +126,36 @@ def test_what_one_instance_does_the_other_sees(instances):
     assert nina.post(b.url("/lock"), data={"csrf": token}, allow_redirects=False, timeout=TIMEOUT).status_code in (302, 303)
     for server in instances:
         assert " 500 " not in server.stderr_text(), server.stderr_text()[-2000:]
+
+
+def test_a_call_on_one_instance_reaches_the_display_on_the_other(instances):
+    """Live events go through the database (a table and LISTEN/NOTIFY): a display on A hears a call made on B,
+    with an id every instance shares; reconnecting to B with Last-Event-ID replays exactly what it missed."""
+    a, b = instances
+    nina = signed_in(a)
+    kiosk = requests.Session()
+    for _ in range(3):
+        assert post(kiosk, a, "/queue/tickets", page="/queue/take", group="digital-government").status_code == 303
+    display = EventReader(a, path="/branches/noord/display/events")
+    try:
+        assert post(nina, b, "/queue/call-next", page="/queue").status_code == 303
+        assert display.wait_for(lambda r: len(r.called()) >= 1, 10), f"no call event on A: {display.raw!r}"
+        first_id, first = display.called()[0]
+    finally:
+        display.close()
+    # Two more calls while no display listens, then it reconnects to the other instance.
+    for _ in range(2):
+        assert post(nina, a, "/queue/call-next", page="/queue").status_code == 303
+    again = EventReader(b, last_event_id=first_id, path="/branches/noord/display/events")
+    try:
+        assert again.wait_for(lambda r: len(r.called()) >= 2, 10), f"missed events not replayed on B: {again.raw!r}"
+        time.sleep(0.5)
+        replayed = again.called()
+        assert len(replayed) == 2 and all(int(event_id) > int(first_id) for event_id, _ in replayed), replayed
+        codes = [first["code"]] + [data["code"] for _, data in replayed]
+        assert len(set(codes)) == 3 and all(code.startswith("D-") for code in codes), codes
+    finally:
+        again.close()
 
 
 def test_a_database_that_goes_away_is_503_and_both_instances_recover(postgres, instances):

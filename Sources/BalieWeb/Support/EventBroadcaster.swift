@@ -28,8 +28,10 @@ final class EventBroadcaster: @unchecked Sendable {
 
     /// `ownHeartbeat: false` leaves the heartbeat to an owner that calls `heartbeat()` for many
     /// broadcasters from one timer.
-    init(maxListeners: Int = 200, ownHeartbeat: Bool = true) {
+    /// `firstID`: the id of the next event, when ids come from a store that several instances share.
+    init(maxListeners: Int = 200, ownHeartbeat: Bool = true, firstID: Int? = nil) {
         self.maxListeners = maxListeners
+        if let firstID { nextID = firstID }
         guard ownHeartbeat else {
             timer = nil
             return
@@ -57,8 +59,9 @@ final class EventBroadcaster: @unchecked Sendable {
         return listeners.count
     }
 
-    /// A new stream that first replays the events after `lastEventID`; nil when too many are open.
-    func subscribe(lastEventID: Int?) -> ResponseStream? {
+    /// A new stream that first replays the events after `lastEventID` (those kept here, and `stored` ones
+    /// read from a shared store, each once, in id order); nil when too many are open.
+    func subscribe(lastEventID: Int?, stored: [Event] = []) -> ResponseStream? {
         lock.lock()
         defer { lock.unlock() }
         guard listeners.count < maxListeners else { return nil }
@@ -69,15 +72,20 @@ final class EventBroadcaster: @unchecked Sendable {
         // The retry hint and the missed events go out before any new one can.
         stream.send("retry: 3000\n\n")
         if let lastEventID {
-            for event in events where event.id > lastEventID { stream.sendEvent(id: String(event.id), event: event.name, data: event.data) }
+            var missed: [Int: Event] = [:]
+            for event in stored + events where event.id > lastEventID { missed[event.id] = event }
+            for event in missed.values.sorted(by: { $0.id < $1.id }) {
+                stream.sendEvent(id: String(event.id), event: event.name, data: event.data)
+            }
         }
         return stream
     }
 
-    func publish(name: String, data: String) {
+    /// `id`: the event's id when a shared store gave it (every instance then sends the same id).
+    func publish(id: Int? = nil, name: String, data: String) {
         lock.lock()
-        let event = Event(id: nextID, name: name, data: data)
-        nextID += 1
+        let event = Event(id: id ?? nextID, name: name, data: data)
+        nextID = max(nextID, event.id) + 1
         events.append(event)
         if events.count > Self.keptEvents { events.removeFirst(events.count - Self.keptEvents) }
         let targets = Array(listeners.values)
