@@ -21,7 +21,7 @@ public final class WebApp: HTTPApplication {
     let queueEvents: BranchEvents
     let kioskWrites: RateLimiter
     let addressWrites: RateLimiter
-    let helpChannels = HelpChannels()
+    let helpChannels: HelpChannels
     let dateFormats = DateFormats()
     let attachedServer = ServerReference()
     let startedAt = Date()
@@ -31,6 +31,7 @@ public final class WebApp: HTTPApplication {
         self.database = database
         self.logger = logger
         queueEvents = BranchEvents(maxListeners: configuration.maxDisplayStreams, relay: database as? any LiveEventRelay, logger: logger)
+        helpChannels = HelpChannels(relay: database as? any LiveEventRelay, logger: logger)
         kioskWrites = RateLimiter(limit: configuration.anonymousWritesPerKiosk, window: configuration.anonymousWriteWindow)
         addressWrites = RateLimiter(limit: configuration.anonymousWritesPerAddress, window: configuration.anonymousWriteWindow)
         staticFiles = try StaticFiles(

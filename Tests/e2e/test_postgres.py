@@ -88,14 +88,16 @@ def instances(postgres, start_server_module):
     cli(postgres, "branch", "add", "--code", "noord", "--name", "Bibliotheek Noord")
     cli(postgres, "staff", "add", "--username", "nina", "--name", "Nina de Vries", "--role", "staff", "--branch", "noord",
         stdin=PASSWORD + "\n")
+    cli(postgres, "staff", "add", "--username", "rob", "--name", "Rob Remote", "--role", "remote", "--branch", "noord",
+        stdin=PASSWORD + "\n")
     # Both instances treat a browser on this machine as kiosk-1 of Noord (the single-kiosk shortcut).
     return [start_server_module("--database", postgres.address, "--kiosk", "kiosk-1", "--branch", "noord") for _ in range(2)]
 
 
-def signed_in(server) -> requests.Session:
+def signed_in(server, username="nina") -> requests.Session:
     client = requests.Session()
     page = client.get(server.url("/sign-in"), timeout=TIMEOUT)
-    response = client.post(server.url("/sign-in"), data={"csrf": csrf_of(page.text), "username": "nina", "password": PASSWORD},
+    response = client.post(server.url("/sign-in"), data={"csrf": csrf_of(page.text), "username": username, "password": PASSWORD},
                            allow_redirects=False, timeout=TIMEOUT)
     assert response.status_code == 303, response.text[:500]
     return client
@@ -156,6 +158,34 @@ def test_a_call_on_one_instance_reaches_the_display_on_the_other(instances):
         assert len(set(codes)) == 3 and all(code.startswith("D-") for code in codes), codes
     finally:
         again.close()
+
+
+def test_remote_support_between_a_kiosk_on_one_instance_and_a_colleague_on_the_other(instances):
+    a, b = instances
+    kiosk, rob = signed_in(b), signed_in(a, "rob")
+    watching = EventReader(a, path="/remote/events", client=rob)
+    readers = [watching]
+    try:
+        session_id = int(post(kiosk, b, "/sessions").headers["Location"].rsplit("/", 1)[1])
+        help_id = int(post(kiosk, b, f"/sessions/{session_id}/help").headers["Location"].rsplit("/", 1)[1])
+        assert watching.wait_for(lambda r: any(e.get("event") == "requested" and f'"id":{help_id}' in e["data"].replace(" ", "")
+                                                for e in r.events), 10), watching.raw
+        kiosk_events = EventReader(b, path=f"/help/{help_id}/events", client=kiosk)
+        readers.append(kiosk_events)
+        assert post(rob, a, f"/remote/requests/{help_id}/accept", page="/remote").status_code == 303
+        assert kiosk_events.wait_for(lambda r: any(e.get("event") == "state" and "accepted" in e["data"] for e in r.events), 10), kiosk_events.raw
+        assert post(kiosk, b, f"/help/{help_id}/consent", answer="yes").status_code == 303
+        assert kiosk_events.wait_for(lambda r: any(e.get("event") == "state" and "active" in e["data"] for e in r.events), 10)
+        colleague = EventReader(a, path=f"/remote/requests/{help_id}/events", client=rob)
+        readers.append(colleague)
+        assert post(rob, a, f"/remote/requests/{help_id}/messages", page="/remote", text="Tik op Inloggen").status_code == 303
+        assert kiosk_events.wait_for(lambda r: any(e.get("event") == "message" and "Tik op Inloggen" in e["data"] for e in r.events), 10)
+        # The customer ends it on the kiosk (B): the colleague's stream on A hears it and ends.
+        assert post(kiosk, b, f"/help/{help_id}/end").status_code == 303
+        assert colleague.wait_for(lambda r: any(e.get("event") == "state" and "ended" in e["data"] for e in r.events), 10), colleague.raw
+    finally:
+        for reader in readers:
+            reader.close()
 
 
 def test_a_database_that_goes_away_is_503_and_both_instances_recover(postgres, instances):

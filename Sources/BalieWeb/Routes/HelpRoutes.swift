@@ -147,7 +147,7 @@ extension WebApp {
         try database.appendAudit(AuditEvent(at: now, action: .helpRequested, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
                                             subject: try customerNumber(help), origin: origin(request), detail: "help request \(help.id!)",
                                             branch: help.branch))
-        helpChannels.openRequests.publish(name: "requested", data: Self.json(["id": help.id!]))
+        helpChannels.publishOpen(name: "requested", data: Self.json(["id": help.id!]))
         return .redirect(to: "/help/\(help.id!)")
     }
 
@@ -230,7 +230,7 @@ extension WebApp {
 
     private func publishState(_ help: HelpRequest) {
         publish(help, "state", ["status": help.status.rawValue])
-        helpChannels.openRequests.publish(name: "changed", data: Self.json(["id": help.id!, "status": help.status.rawValue]))
+        helpChannels.publishOpen(name: "changed", data: Self.json(["id": help.id!, "status": help.status.rawValue]))
     }
 
     private func publish(_ help: HelpRequest, _ name: String, _ data: [String: Any]) {
