@@ -1,5 +1,6 @@
 # Balie: `make run` serves the demo on http://127.0.0.1:8080, `make test` runs every test.
-# Both install what is missing first (Debian packages and Python packages; run as root).
+# Both install what is missing first (Debian packages and Python packages; run as root). PostgreSQL's server
+# comes without a system cluster (create_main_cluster = false): the tests start throwaway servers of their own.
 # `make soak` runs the long reliability battery (see docs/reliability.md).
 
 SWIFT ?= swift
@@ -18,6 +19,8 @@ deps:
 	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is needed: install it from swift.org (expected at /opt/swift/usr/bin)."; exit 1; }
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
+	  mkdir -p /etc/postgresql-common/createcluster.d && \
+	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/balie-no-system-cluster.conf; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
 	@$(PYTHON) -c "import $(shell echo $(PIP_MODULES) | tr ' ' ',')" 2>/dev/null || \
 	  $(PYTHON) -m pip install -q --root-user-action=ignore $(PIP_PACKAGES)
