@@ -32,8 +32,9 @@ public final class WebApp: HTTPApplication {
         self.logger = logger
         queueEvents = BranchEvents(maxListeners: configuration.maxDisplayStreams, relay: database as? any LiveEventRelay, logger: logger)
         helpChannels = HelpChannels(relay: database as? any LiveEventRelay, logger: logger)
-        kioskWrites = RateLimiter(limit: configuration.anonymousWritesPerKiosk, window: configuration.anonymousWriteWindow)
-        addressWrites = RateLimiter(limit: configuration.anonymousWritesPerAddress, window: configuration.anonymousWriteWindow)
+        let shared = database as? any SharedWriteLimits
+        kioskWrites = RateLimiter(limit: configuration.anonymousWritesPerKiosk, window: configuration.anonymousWriteWindow, shared: shared)
+        addressWrites = RateLimiter(limit: configuration.anonymousWritesPerAddress, window: configuration.anonymousWriteWindow, shared: shared)
         staticFiles = try StaticFiles(
             directory: configuration.wwwDirectory + "/static",
             commonHeaders: Self.securityHeaders(secure: configuration.isTLS))

@@ -188,6 +188,16 @@ def test_remote_support_between_a_kiosk_on_one_instance_and_a_colleague_on_the_o
             reader.close()
 
 
+def test_the_limit_of_anonymous_writes_counts_every_instance(postgres, start_server):
+    """Three tickets per kiosk in ten minutes, counted in the database: two on A and one on B use it up."""
+    pair = [start_server("--database", postgres.address, "--kiosk", "kiosk-2", "--branch", "noord",
+                         "--anonymous-writes-per-kiosk", "3") for _ in range(2)]
+    a, b = pair
+    kiosk = requests.Session()
+    statuses = [post(kiosk, server, "/queue/tickets", page="/queue/take", group="other").status_code for server in (a, a, b, a, b)]
+    assert statuses == [303, 303, 303, 429, 429], statuses
+
+
 def test_a_database_that_goes_away_is_503_and_both_instances_recover(postgres, instances):
     a, b = instances
     postgres.stop()

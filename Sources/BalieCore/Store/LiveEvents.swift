@@ -1,3 +1,5 @@
+import Foundation
+
 /// An event for the open streams of every instance (a call on the waiting-room display), with an id that all
 /// instances share, so that a display reconnecting to another instance with `Last-Event-ID` misses nothing.
 public struct LiveEvent: Sendable, Equatable {
@@ -26,4 +28,11 @@ public protocol LiveEventRelay: Sendable {
     /// Calls `deliver` with every event published from now on by any instance, in id order, from a thread
     /// of its own that reconnects by itself; runs as long as the process.
     func listenForLiveEvents(_ deliver: @escaping @Sendable (LiveEvent) -> Void)
+}
+
+/// Limits on anonymous writes (per kiosk, per address) that several instances count together.
+public protocol SharedWriteLimits: Sendable {
+    /// Records one write for every key, or none when any key already has `limit` writes within `window`
+    /// before `now` (a sliding window); whether it was allowed.
+    func allowWrite(keys: [String], limit: Int, window: TimeInterval, now: Date) throws -> Bool
 }

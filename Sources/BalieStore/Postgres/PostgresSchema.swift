@@ -412,5 +412,13 @@ enum PostgresSchema {
             REVOKE EXECUTE ON FUNCTION balie_pseudonymise_audit(text, text) FROM PUBLIC;
             REVOKE EXECUTE ON FUNCTION balie_purge_audit(double precision) FROM PUBLIC;
             """),
+        // The anonymous-write limits per kiosk and per address, counted for all instances together.
+        Migration(name: "p4-write-limits", sql: """
+            CREATE TABLE write_event (
+                key text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
+                at double precision NOT NULL
+            );
+            CREATE INDEX write_event_key_at ON write_event (key, at);
+            """),
     ]
 }

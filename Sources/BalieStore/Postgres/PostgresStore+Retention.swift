@@ -31,6 +31,7 @@ extension PostgresStore: RetentionRepository {
             try connection.execute("DELETE FROM help_request WHERE session_id IS NULL AND created_at < $1", [SQL.time(tickets)])
             // Live events are only for streams that reconnect; a day is far more than any reconnect needs.
             try connection.execute("DELETE FROM live_event WHERE at < $1", [SQL.time(now.addingTimeInterval(-86_400))])
+            try connection.execute("DELETE FROM write_event WHERE at < $1", [SQL.time(now.addingTimeInterval(-86_400))])
             return report
         }
     }
