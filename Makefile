@@ -7,7 +7,7 @@ SWIFT ?= swift
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8080
-APT_PACKAGES := pkg-config libmicrohttpd-dev zlib1g-dev libargon2-dev libsqlite3-dev sqlite3 libpq-dev postgresql chromium chromium-driver wrk curl systemd strace openssl
+APT_PACKAGES := pkg-config libmicrohttpd-dev zlib1g-dev libargon2-dev libsqlite3-dev sqlite3 libpq-dev postgresql nginx chromium chromium-driver wrk curl systemd strace openssl
 PIP_MODULES := pytest selenium axe_playwright_python requests schemathesis openapi_spec_validator prometheus_client
 PIP_PACKAGES := pytest selenium axe-playwright-python requests schemathesis openapi-spec-validator prometheus-client
 

@@ -67,11 +67,6 @@ private func prefixUpperBound(_ prefix: Substring) -> String? {
     return nil
 }
 
-/// A text[] parameter ("{\"100\",\"101\"}"), each element quoted.
-private func textArray(_ values: [String]) -> String? {
-    "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-        .joined(separator: ",") + "}"
-}
 
 private func insertConsent(_ consent: Consent, in connection: PostgresConnection) throws {
     try connection.execute("INSERT INTO consent (customer_id, purpose, given, at, recorded_by, method) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -79,13 +74,6 @@ private func insertConsent(_ consent: Consent, in connection: PostgresConnection
                             SQL.int(consent.recordedBy), SQL.text(consent.method.rawValue)])
 }
 
-/// The audit row of what the same transaction does (as `AppDatabase.appendAudit(_:in:)`).
-private func insertAudit(_ event: AuditEvent, in connection: PostgresConnection) throws {
-    try connection.execute(
-        "INSERT INTO audit_event (at, action, actor_id, actor_role, subject, origin, detail, reason, branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        [SQL.time(event.at), SQL.text(event.action.rawValue), SQL.int(event.actorID), SQL.text(event.actorRole?.rawValue),
-         SQL.text(event.subject), SQL.text(event.origin), SQL.text(event.detail), SQL.text(event.reason), SQL.text(event.branch)])
-}
 
 extension PostgresStore: CustomerRepository {
     public func searchCustomers(_ query: CustomerQuery, limit: Int) throws -> [CustomerSummary] {
@@ -197,7 +185,7 @@ extension PostgresStore: CustomerRepository {
     public func recordConsent(_ consent: Consent, audit: AuditEvent) throws {
         try write { connection in
             try insertConsent(consent, in: connection)
-            try insertAudit(audit, in: connection)
+            try connection.insertAudit(audit)
         }
     }
 
@@ -242,7 +230,7 @@ extension PostgresStore: CustomerRepository {
         try write { connection in
             let numbers = Array(Set(contacts.map(\.customerNumber)))
             var ids: [String: Int64] = [:]
-            for row in try connection.rows("SELECT id, number FROM customer WHERE number = ANY ($1::text[])", [textArray(numbers)]) {
+            for row in try connection.rows("SELECT id, number FROM customer WHERE number = ANY ($1::text[])", [SQL.textArray(numbers)]) {
                 if let id = row.int64("id") { ids[row.string("number")] = id }
             }
             let unknown = numbers.filter { ids[$0] == nil }

@@ -26,12 +26,6 @@ extension PostgresStore: HelpRequestRepository {
                                 SQL.text(event.text)])
     }
 
-    private static func insertAudit(_ event: AuditEvent, in connection: PostgresConnection) throws {
-        try connection.execute(
-            "INSERT INTO audit_event (at, action, actor_id, actor_role, subject, origin, detail, reason, branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            [SQL.time(event.at), SQL.text(event.action.rawValue), SQL.int(event.actorID), SQL.text(event.actorRole?.rawValue),
-             SQL.text(event.subject), SQL.text(event.origin), SQL.text(event.detail), SQL.text(event.reason), SQL.text(event.branch)])
-    }
 
     public func createHelpRequest(_ request: HelpRequest) throws -> HelpRequest {
         try write { connection in
@@ -73,7 +67,7 @@ extension PostgresStore: HelpRequestRepository {
                     """, [SQL.int(consent.customerID), SQL.text(consent.purpose.rawValue), SQL.bool(consent.given), SQL.time(consent.at),
                           SQL.int(consent.recordedBy), SQL.text(consent.method.rawValue)])
             }
-            if let audit { try Self.insertAudit(audit, in: connection) }
+            if let audit { try connection.insertAudit(audit) }
         }
     }
 
@@ -81,7 +75,7 @@ extension PostgresStore: HelpRequestRepository {
     public func logHelpEvent(_ event: HelpEvent, audit: AuditEvent) throws {
         try write { connection in
             try Self.insertHelpEvent(event, in: connection)
-            try Self.insertAudit(audit, in: connection)
+            try connection.insertAudit(audit)
         }
     }
 
@@ -93,7 +87,7 @@ extension PostgresStore: HelpRequestRepository {
                 [SQL.int(sessionID), SQL.int(step.sessionTaskID), SQL.text(step.description), SQL.text(step.actor.rawValue),
                  SQL.text(step.reason), SQL.time(step.at)])
             try Self.insertHelpEvent(event, in: connection)
-            try Self.insertAudit(audit, in: connection)
+            try connection.insertAudit(audit)
         }
     }
 
@@ -103,7 +97,7 @@ extension PostgresStore: HelpRequestRepository {
             try connection.execute("INSERT INTO session_note (session_id, text, at) VALUES ($1, $2, $3)",
                                    [SQL.int(sessionID), SQL.text(note.text), SQL.time(note.at)])
             try Self.insertHelpEvent(event, in: connection)
-            try Self.insertAudit(audit, in: connection)
+            try connection.insertAudit(audit)
         }
     }
 
@@ -118,7 +112,7 @@ extension PostgresStore: HelpRequestRepository {
     /// Requests waiting for a colleague at the branches in scope, oldest first.
     public func openHelpRequests(branches: BranchScope) throws -> [HelpRequest] {
         var parameters: [String?] = []
-        let scope = branchCondition(branches, &parameters)
+        let scope = SQL.branchScope("branch", branches, &parameters)
         return try helpRequests(where: "status = 'open' AND \(scope)", parameters, order: "created_at, id")
     }
 
@@ -155,7 +149,7 @@ extension PostgresStore: HelpRequestRepository {
     /// Requests newest first for the API, optionally in one state; `beforeID` continues a listing.
     public func helpRequestList(status: HelpRequest.Status?, branches: BranchScope, beforeID: Int64?, limit: Int) throws -> [HelpRequest] {
         var parameters: [String?] = []
-        var conditions = [branchCondition(branches, &parameters)]
+        var conditions = [SQL.branchScope("branch", branches, &parameters)]
         if let status {
             parameters.append(SQL.text(status.rawValue))
             conditions.append("status = $\(parameters.count)")
@@ -174,14 +168,4 @@ extension PostgresStore: HelpRequestRepository {
                   parameters + [limit < 0 ? nil : SQL.int(limit)]).map(Self.helpRequest(from:))
     }
 
-    /// `branch IN ($n, …)` for the codes in scope, their parameters appended; every branch or none.
-    private func branchCondition(_ scope: BranchScope, _ parameters: inout [String?]) -> String {
-        guard let codes = scope.codes else { return "true" }
-        guard !codes.isEmpty else { return "false" }
-        let placeholders = codes.map { code -> String in
-            parameters.append(SQL.text(code))
-            return "$\(parameters.count)"
-        }
-        return "branch IN (\(placeholders.joined(separator: ", ")))"
-    }
 }

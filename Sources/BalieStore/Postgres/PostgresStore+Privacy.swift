@@ -118,10 +118,7 @@ extension PostgresStore: PrivacyRepository {
                 .first?.int("changed") ?? 0
             var event = audit
             event.subject = pseudonym
-            try connection.execute(
-                "INSERT INTO audit_event (at, action, actor_id, actor_role, subject, origin, detail, reason, branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                [SQL.time(event.at), SQL.text(event.action.rawValue), SQL.int(event.actorID), SQL.text(event.actorRole?.rawValue),
-                 SQL.text(event.subject), SQL.text(event.origin), SQL.text(event.detail), SQL.text(event.reason), SQL.text(event.branch)])
+            try connection.insertAudit(event)
             return Erasure(contacts: contacts, sessionsAnonymised: sessionIDs.count, auditRowsPseudonymised: audited)
         }
         guard erasure != nil else { return nil }

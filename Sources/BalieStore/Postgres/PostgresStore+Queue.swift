@@ -11,11 +11,6 @@ private func queueTicket(_ row: PostgresRow) -> QueueTicket {
                 calledBy: row.int64("called_by"), desk: row["desk"], sessionID: row.int64("session_id"), code: row["code"])
 }
 
-/// A text[] parameter ("{\"banking\",\"no-show\"}"), each element quoted; an empty list matches nothing, as `IN ()` does in SQLite.
-private func textArray(_ values: [String]) -> String? {
-    "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-        .joined(separator: ",") + "}"
-}
 
 extension PostgresStore: QueueRepository {
     public func takeTicket(branch: String, day: String, group: TaskGroup, priority: Bool, at: Date) throws -> QueueTicket {
@@ -43,7 +38,7 @@ extension PostgresStore: QueueRepository {
         try query("""
             SELECT \(ticketColumns) FROM queue_ticket WHERE branch = $1 AND day = $2 AND status = ANY ($3::text[])
             ORDER BY CASE WHEN status = 'waiting' THEN 0 ELSE 1 END, priority DESC, created_at, id
-            """, [SQL.text(branch), SQL.text(day), textArray(statuses.map(\.rawValue))]).map(queueTicket)
+            """, [SQL.text(branch), SQL.text(day), SQL.textArray(statuses.map(\.rawValue))]).map(queueTicket)
     }
 
     public func callNext(branch: String, day: String, groups: [TaskGroup], staffID: Int64, desk: String, at: Date) throws -> QueueTicket? {
@@ -55,7 +50,7 @@ extension PostgresStore: QueueRepository {
                     SELECT id FROM queue_ticket WHERE branch = $1 AND day = $2 AND status = 'waiting' AND task_group = ANY ($3::text[])
                     ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING \(ticketColumns)
-                """, [SQL.text(branch), SQL.text(day), textArray(groups.map(\.rawValue)), SQL.time(at), SQL.int(staffID), SQL.text(desk)])
+                """, [SQL.text(branch), SQL.text(day), SQL.textArray(groups.map(\.rawValue)), SQL.time(at), SQL.int(staffID), SQL.text(desk)])
                 .first.map(queueTicket)
         }
     }

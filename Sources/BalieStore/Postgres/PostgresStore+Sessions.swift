@@ -23,23 +23,8 @@ private func consistentRead<T>(_ pool: PostgresPool, _ body: (PostgresConnection
     }
 }
 
-/// A text[] parameter, each element quoted.
-private func textArrayLiteral(_ values: [String]) -> String {
-    "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-        .joined(separator: ",") + "}"
-}
 
-/// A bigint[] parameter.
-private func idArrayLiteral(_ ids: [Int64]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
 
-/// The condition that keeps rows of the branches in scope, its parameter appended to `parameters` (as
-/// `AppDatabase.branchCondition`: everything for all branches, nothing for an empty list).
-private func branchScopeCondition(_ column: String, _ scope: BranchScope, _ parameters: inout [String?]) -> String {
-    guard let codes = scope.codes else { return "true" }
-    guard !codes.isEmpty else { return "false" }
-    parameters.append(textArrayLiteral(codes))
-    return "\(column) = ANY ($\(parameters.count)::text[])"
-}
 
 private func decodeNames(_ text: String) -> [String: String] {
     (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
@@ -86,7 +71,7 @@ private func assistedSession(_ row: PostgresRow, tasks: [SessionTask], steps: [S
 /// four statements for any number of sessions.
 private func loadSessions(_ ids: [Int64], details: Bool, in connection: PostgresConnection) throws -> [AssistedSession] {
     guard !ids.isEmpty else { return [] }
-    let parameters = [idArrayLiteral(ids)]
+    let parameters = [SQL.idArray(ids)]
     let rows = try connection.rows("SELECT \(sessionColumns) FROM assisted_session WHERE id = ANY ($1::bigint[])", parameters)
     var tasks: [Int64: [SessionTask]] = [:], steps: [Int64: [SessionStep]] = [:], notes: [Int64: [SessionNote]] = [:]
     for row in try connection.rows("SELECT \(taskColumns) FROM session_task WHERE session_id = ANY ($1::bigint[]) ORDER BY id", parameters) {
@@ -266,7 +251,7 @@ extension PostgresStore: SessionRepository {
 
     public func openSessions(branches: BranchScope) throws -> [OpenSessionSummary] {
         var parameters: [String?] = []
-        let scope = branchScopeCondition("s.branch", branches, &parameters)
+        let scope = SQL.branchScope("s.branch", branches, &parameters)
         return try query("""
             SELECT s.id, s.started_at, s.staff_id, s.branch, c.given_name || ' ' || c.family_name AS name FROM assisted_session s
             LEFT JOIN customer c ON c.id = s.customer_id WHERE s.phase <> 'closed' AND \(scope) ORDER BY s.started_at, s.id
@@ -294,7 +279,7 @@ extension PostgresStore: SessionRepository {
     public func sessionList(from: Date?, to: Date?, branch: String?, branches: BranchScope, taskID: String?, beforeID: Int64?,
                             limit: Int) throws -> [AssistedSession] {
         var parameters: [String?] = []
-        var conditions = [branchScopeCondition("s.branch", branches, &parameters)]
+        var conditions = [SQL.branchScope("s.branch", branches, &parameters)]
         func add(_ condition: (String) -> String, _ value: String?) {
             parameters.append(value)
             conditions.append(condition("$\(parameters.count)"))
@@ -325,7 +310,7 @@ extension PostgresStore: SessionRepository {
 extension PostgresStore: InsightRepository {
     public func insightSessions(from: Date, to: Date, branches: BranchScope) throws -> [InsightSession] {
         var parameters: [String?] = [SQL.time(from), SQL.time(to)]
-        let scope = branchScopeCondition("s.branch", branches, &parameters)
+        let scope = SQL.branchScope("s.branch", branches, &parameters)
         let condition = "s.phase = 'closed' AND s.started_at >= $1::double precision AND s.started_at < $2::double precision AND \(scope)"
         let selection = "SELECT s.id FROM assisted_session s WHERE \(condition)"
         return try consistentRead(pool) { connection in

@@ -162,20 +162,14 @@ extension PostgresStore: StaffRepository {
 
 extension PostgresStore: AuditRepository {
     public func appendAudit(_ event: AuditEvent) throws {
-        try write { connection in try Self.appendAudit(event, in: connection) }
+        try write { connection in try connection.insertAudit(event) }
     }
 
     /// Several rows in one transaction: all stored or none.
     public func appendAudit(_ events: [AuditEvent]) throws {
-        try write { connection in try events.forEach { try Self.appendAudit($0, in: connection) } }
+        try write { connection in try events.forEach { try connection.insertAudit($0) } }
     }
 
-    private static func appendAudit(_ event: AuditEvent, in connection: PostgresConnection) throws {
-        try connection.execute(
-            "INSERT INTO audit_event (at, action, actor_id, actor_role, subject, origin, detail, reason, branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            [SQL.time(event.at), SQL.text(event.action.rawValue), SQL.int(event.actorID), SQL.text(event.actorRole?.rawValue),
-             SQL.text(event.subject), SQL.text(event.origin), SQL.text(event.detail), SQL.text(event.reason), SQL.text(event.branch)])
-    }
 
     private static let auditColumns = ["id", "at", "action", "actor_id", "actor_role", "subject", "origin", "detail", "reason", "branch"]
 

@@ -86,6 +86,34 @@ extension PostgresRows {
 extension PostgresConnection {
     /// The rows of one statement, by column name.
     func rows(_ sql: String, _ parameters: [String?] = []) throws -> [PostgresRow] { try execute(sql, parameters).all }
+
+    /// The audit row of what the same transaction does (the trail only ever takes inserts).
+    func insertAudit(_ event: AuditEvent) throws {
+        try execute(
+            "INSERT INTO audit_event (at, action, actor_id, actor_role, subject, origin, detail, reason, branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            [SQL.time(event.at), SQL.text(event.action.rawValue), SQL.int(event.actorID), SQL.text(event.actorRole?.rawValue),
+             SQL.text(event.subject), SQL.text(event.origin), SQL.text(event.detail), SQL.text(event.reason), SQL.text(event.branch)])
+    }
+}
+
+extension SQL {
+    /// A text[] parameter ("{\"banking\",\"other\"}"), each element quoted; an empty list matches nothing in `= ANY`.
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+
+    /// A bigint[] parameter.
+    static func idArray(_ ids: [Int64]) -> String { "{" + ids.map(String.init).joined(separator: ",") + "}" }
+
+    /// The condition that keeps rows of the branches in scope (`column = ANY($n)`), its parameter appended:
+    /// everything for all branches, nothing for an empty list (as `AppDatabase.branchCondition`).
+    static func branchScope(_ column: String, _ scope: BranchScope, _ parameters: inout [String?]) -> String {
+        guard let codes = scope.codes else { return "true" }
+        guard !codes.isEmpty else { return "false" }
+        parameters.append(textArray(codes))
+        return "\(column) = ANY ($\(parameters.count)::text[])"
+    }
 }
 
 extension PostgresStore: RecordStore {}
