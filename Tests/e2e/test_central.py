@@ -16,19 +16,9 @@ import requests
 
 from balie_harness import REPO_ROOT
 from test_auth import TIMEOUT, csrf_of
-from test_postgres import PASSWORD, Postgres, cli, free_port
+from test_postgres import PASSWORD, cli, free_port, postgres  # noqa: F401 (postgres: the module's own server fixture)
 
 CONFIG = REPO_ROOT / "deploy" / "central" / "nginx.conf"
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = Postgres()
-    yield server
-    try:
-        server.stop()
-    finally:
-        shutil.rmtree(server.folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
