@@ -91,7 +91,9 @@ def instances(postgres, start_server_module):
     cli(postgres, "staff", "add", "--username", "rob", "--name", "Rob Remote", "--role", "remote", "--branch", "noord",
         stdin=PASSWORD + "\n")
     # Both instances treat a browser on this machine as kiosk-1 of Noord (the single-kiosk shortcut).
-    return [start_server_module("--database", postgres.address, "--kiosk", "kiosk-1", "--branch", "noord") for _ in range(2)]
+    # The queue test takes 100 tickets from one kiosk: above the default anonymous write limits.
+    return [start_server_module("--database", postgres.address, "--kiosk", "kiosk-1", "--branch", "noord",
+                                "--anonymous-writes-per-kiosk", "1000", "--anonymous-writes-per-address", "1000") for _ in range(2)]
 
 
 def signed_in(server, username="nina") -> requests.Session:
@@ -196,6 +198,49 @@ def test_the_limit_of_anonymous_writes_counts_every_instance(postgres, start_ser
     kiosk = requests.Session()
     statuses = [post(kiosk, server, "/queue/tickets", page="/queue/take", group="other").status_code for server in (a, a, b, a, b)]
     assert statuses == [303, 303, 303, 429, 429], statuses
+
+
+def test_two_staff_calling_next_on_two_instances_never_get_the_same_ticket(postgres, instances):
+    """100 tickets; one member of staff calls next on A and another on B at the same time, until the queue is
+    empty: every ticket is called exactly once."""
+    import threading
+
+    a, b = instances
+    cli(postgres, "staff", "add", "--username", "olga", "--name", "Olga", "--role", "staff", "--branch", "noord", stdin=PASSWORD + "\n")
+    kiosk = requests.Session()
+    token = csrf_of(kiosk.get(a.url("/queue/take"), timeout=TIMEOUT).text)
+    for _ in range(100):
+        assert kiosk.post(a.url("/queue/tickets"), data={"csrf": token, "group": "library-learning"}, allow_redirects=False,
+                          timeout=TIMEOUT).status_code == 303
+    callers = [(signed_in(a), a), (signed_in(b, "olga"), b)]
+    errors: list[str] = []
+    start = threading.Barrier(2)
+
+    def call(client, server):
+        try:
+            token = csrf_of(client.get(server.url("/queue"), timeout=TIMEOUT).text)
+            start.wait(10)
+            for _ in range(60):
+                response = client.post(server.url("/queue/call-next"), data={"csrf": token}, allow_redirects=False, timeout=TIMEOUT)
+                if response.status_code != 303:
+                    errors.append(f"{server.port}: {response.status_code}")
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=call, args=pair) for pair in callers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    rows = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "balie", "-At", "-c",
+                           "SELECT status, count(*) FROM queue_ticket WHERE task_group = 'library-learning' GROUP BY status"],
+                          capture_output=True, text=True, timeout=30).stdout.split()
+    assert rows == ["called|100"], rows
+    callers_by_id = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "balie", "-At", "-c",
+                                    "SELECT count(DISTINCT called_by) FROM queue_ticket WHERE task_group = 'library-learning'"],
+                                   capture_output=True, text=True, timeout=30).stdout.strip()
+    assert callers_by_id == "2", "both instances called tickets"
 
 
 def test_a_database_that_goes_away_is_503_and_both_instances_recover(postgres, instances):
