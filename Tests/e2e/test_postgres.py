@@ -265,6 +265,74 @@ def test_a_database_that_goes_away_is_503_and_both_instances_recover(postgres, i
         assert " 500 " not in server.stderr_text()
 
 
+def test_postgres_stopped_under_load_loses_no_acknowledged_write(postgres, instances, tmp_path):
+    """Eight API writers on both instances; PostgreSQL stopped for 10 s in the middle: every answer is 201 or
+    503 (never a 500), every 201 is in the database afterwards, and writes succeed again within 5 s of its return."""
+    import threading
+
+    from test_reliability import contact_body
+
+    a, b = instances
+    people = tmp_path / "customers.csv"
+    people.write_text("customer_number,given_name,family_name,birth_date,postcode,phone,email,preferred_channel,language\n"
+                      "500001,Ayşe,Yılmaz,1950-03-01,1011AB,,,phone,tr\n", encoding="utf-8")
+    cli(postgres, "import", "customers", str(people))
+    token = cli(postgres, "token", "add", "--name", "crm", "--scope", "contacts:write", "--all-branches").strip()
+    stop = threading.Event()
+    acknowledged: list[str] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def writer(index: int, server) -> None:
+        session = requests.Session()
+        n = 0
+        while not stop.is_set():
+            topic = f"load-{index}-{n}"
+            n += 1
+            try:
+                response = session.post(server.url("/api/v1/customers/500001/contacts"), json=contact_body(topic, "x"),
+                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": topic}, timeout=TIMEOUT)
+            except requests.RequestException:
+                continue
+            with lock:
+                statuses.append(response.status_code)
+                if response.status_code == 201:
+                    acknowledged.append(topic)
+
+    threads = [threading.Thread(target=writer, args=(i, (a, b)[i % 2])) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1)
+        postgres.stop()
+        time.sleep(10)
+        postgres.start()
+        back = time.monotonic()
+        recovered = None
+        while time.monotonic() - back < 15:
+            with lock:
+                recent = statuses[-16:]
+            if recent and recent.count(201) >= 8:
+                recovered = time.monotonic() - back
+                break
+            time.sleep(0.1)
+        time.sleep(1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert set(statuses) <= {201, 503}, sorted(set(statuses))
+    assert 503 in statuses and acknowledged, "the outage was not seen, or nothing was written"
+    assert recovered is not None and recovered < 5, f"full service took {recovered} s after PostgreSQL came back"
+    stored = set(subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "balie", "-At", "-c",
+                                 "SELECT topic FROM contact WHERE topic LIKE 'load-%'"],
+                                capture_output=True, text=True, timeout=30).stdout.split())
+    missing = [topic for topic in acknowledged if topic not in stored]
+    assert not missing, f"{len(missing)} acknowledged writes are not in the database: {missing[:5]}"
+    for server in instances:
+        assert " 500 " not in server.stderr_text()
+
+
 def test_commands_that_need_a_file_say_so(postgres):
     result = balie_cli("backup", "--database", postgres.address, tempfile.mkdtemp(prefix="balie-backup-"))
     assert result.returncode != 0 and "SQLite file" in (result.stdout + result.stderr)
