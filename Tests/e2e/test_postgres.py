@@ -333,6 +333,66 @@ def test_postgres_stopped_under_load_loses_no_acknowledged_write(postgres, insta
         assert " 500 " not in server.stderr_text()
 
 
+def test_kill_9_of_one_instance_under_50_writers_loses_no_acknowledged_write(postgres, start_server, tmp_path):
+    """50 API writers over two instances of their own; one instance is killed with SIGKILL mid-way: every
+    acknowledged write is in the database, and the other instance goes on serving."""
+    import signal
+    import threading
+
+    from test_reliability import contact_body
+
+    pair = [start_server("--database", postgres.address, "--kiosk", "kiosk-9", "--branch", "noord") for _ in range(2)]
+    token = cli(postgres, "token", "add", "--name", "crm-kill", "--scope", "contacts:write", "--all-branches").strip()
+    people = tmp_path / "customers.csv"
+    people.write_text("customer_number,given_name,family_name,birth_date,postcode,phone,email,preferred_channel,language\n"
+                      "500009,Jan,de Vriës,1948-07-12,1011AB,,,letter,nl\n", encoding="utf-8")
+    cli(postgres, "import", "customers", str(people))
+    number = "500009"
+    stop = threading.Event()
+    acknowledged: list[str] = []
+    after_kill: list[int] = []
+    killed = threading.Event()
+    lock = threading.Lock()
+
+    def writer(index: int) -> None:
+        server = pair[index % 2]
+        session = requests.Session()
+        n = 0
+        while not stop.is_set():
+            topic = f"kill-{index}-{n}"
+            n += 1
+            try:
+                response = session.post(server.url(f"/api/v1/customers/{number}/contacts"), json=contact_body(topic, "k"),
+                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": topic}, timeout=TIMEOUT)
+            except requests.RequestException:
+                time.sleep(0.05)
+                continue
+            with lock:
+                if response.status_code == 201:
+                    acknowledged.append(topic)
+                if killed.is_set() and server is pair[1]:
+                    after_kill.append(response.status_code)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(50)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(2)
+        pair[0].signal(signal.SIGKILL)
+        killed.set()
+        time.sleep(3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert after_kill and set(after_kill) == {201}, f"the other instance after the kill: {sorted(set(after_kill))}"
+    stored = set(subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "balie", "-At", "-c",
+                                 "SELECT topic FROM contact WHERE topic LIKE 'kill-%'"],
+                                capture_output=True, text=True, timeout=30).stdout.split())
+    missing = [topic for topic in acknowledged if topic not in stored]
+    assert acknowledged and not missing, f"{len(missing)} of {len(acknowledged)} acknowledged writes are missing"
+
+
 def test_commands_that_need_a_file_say_so(postgres):
     result = balie_cli("backup", "--database", postgres.address, tempfile.mkdtemp(prefix="balie-backup-"))
     assert result.returncode != 0 and "SQLite file" in (result.stdout + result.stderr)
