@@ -83,6 +83,30 @@ def cli(postgres, *args, stdin=None) -> str:
     return result.stdout
 
 
+def import_customer(postgres, folder: Path, number: str, given: str, family: str) -> None:
+    people = folder / f"customer-{number}.csv"
+    people.write_text("customer_number,given_name,family_name,birth_date,postcode,phone,email,preferred_channel,language\n"
+                      f"{number},{given},{family},1950-03-01,1011AB,,,phone,nl\n", encoding="utf-8")
+    cli(postgres, "import", "customers", str(people))
+
+
+def write_contact(session, server, token: str, number: str, topic: str):
+    """One API write of a contact (its topic is its idempotency key); None when the instance did not answer."""
+    from test_reliability import contact_body
+
+    try:
+        return session.post(server.url(f"/api/v1/customers/{number}/contacts"), json=contact_body(topic, "x"),
+                            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": topic}, timeout=TIMEOUT)
+    except requests.RequestException:
+        return None
+
+
+def stored_topics(postgres, prefix: str) -> set[str]:
+    return set(subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "balie", "-At", "-c",
+                               f"SELECT topic FROM contact WHERE topic LIKE '{prefix}%'"],
+                              capture_output=True, text=True, timeout=30).stdout.split())
+
+
 @pytest.fixture(scope="module")
 def instances(postgres, start_server_module):
     cli(postgres, "branch", "add", "--code", "noord", "--name", "Bibliotheek Noord")
@@ -270,13 +294,8 @@ def test_postgres_stopped_under_load_loses_no_acknowledged_write(postgres, insta
     503 (never a 500), every 201 is in the database afterwards, and writes succeed again within 5 s of its return."""
     import threading
 
-    from test_reliability import contact_body
-
     a, b = instances
-    people = tmp_path / "customers.csv"
-    people.write_text("customer_number,given_name,family_name,birth_date,postcode,phone,email,preferred_channel,language\n"
-                      "500001,Ayşe,Yılmaz,1950-03-01,1011AB,,,phone,tr\n", encoding="utf-8")
-    cli(postgres, "import", "customers", str(people))
+    import_customer(postgres, tmp_path, "500001", "Ayşe", "Yılmaz")
     token = cli(postgres, "token", "add", "--name", "crm", "--scope", "contacts:write", "--all-branches").strip()
     stop = threading.Event()
     acknowledged: list[str] = []
@@ -289,10 +308,8 @@ def test_postgres_stopped_under_load_loses_no_acknowledged_write(postgres, insta
         while not stop.is_set():
             topic = f"load-{index}-{n}"
             n += 1
-            try:
-                response = session.post(server.url("/api/v1/customers/500001/contacts"), json=contact_body(topic, "x"),
-                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": topic}, timeout=TIMEOUT)
-            except requests.RequestException:
+            response = write_contact(session, server, token, "500001", topic)
+            if response is None:
                 continue
             with lock:
                 statuses.append(response.status_code)
@@ -324,9 +341,7 @@ def test_postgres_stopped_under_load_loses_no_acknowledged_write(postgres, insta
     assert set(statuses) <= {201, 503}, sorted(set(statuses))
     assert 503 in statuses and acknowledged, "the outage was not seen, or nothing was written"
     assert recovered is not None and recovered < 5, f"full service took {recovered} s after PostgreSQL came back"
-    stored = set(subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "balie", "-At", "-c",
-                                 "SELECT topic FROM contact WHERE topic LIKE 'load-%'"],
-                                capture_output=True, text=True, timeout=30).stdout.split())
+    stored = stored_topics(postgres, "load-")
     missing = [topic for topic in acknowledged if topic not in stored]
     assert not missing, f"{len(missing)} acknowledged writes are not in the database: {missing[:5]}"
     for server in instances:
@@ -339,15 +354,10 @@ def test_kill_9_of_one_instance_under_50_writers_loses_no_acknowledged_write(pos
     import signal
     import threading
 
-    from test_reliability import contact_body
-
     pair = [start_server("--database", postgres.address, "--kiosk", "kiosk-9", "--branch", "noord") for _ in range(2)]
     token = cli(postgres, "token", "add", "--name", "crm-kill", "--scope", "contacts:write", "--all-branches").strip()
-    people = tmp_path / "customers.csv"
-    people.write_text("customer_number,given_name,family_name,birth_date,postcode,phone,email,preferred_channel,language\n"
-                      "500009,Jan,de Vriës,1948-07-12,1011AB,,,letter,nl\n", encoding="utf-8")
-    cli(postgres, "import", "customers", str(people))
     number = "500009"
+    import_customer(postgres, tmp_path, number, "Jan", "de Vriës")
     stop = threading.Event()
     acknowledged: list[str] = []
     after_kill: list[int] = []
@@ -361,10 +371,8 @@ def test_kill_9_of_one_instance_under_50_writers_loses_no_acknowledged_write(pos
         while not stop.is_set():
             topic = f"kill-{index}-{n}"
             n += 1
-            try:
-                response = session.post(server.url(f"/api/v1/customers/{number}/contacts"), json=contact_body(topic, "k"),
-                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": topic}, timeout=TIMEOUT)
-            except requests.RequestException:
+            response = write_contact(session, server, token, number, topic)
+            if response is None:
                 time.sleep(0.05)
                 continue
             with lock:
@@ -386,9 +394,7 @@ def test_kill_9_of_one_instance_under_50_writers_loses_no_acknowledged_write(pos
         for thread in threads:
             thread.join(30)
     assert after_kill and set(after_kill) == {201}, f"the other instance after the kill: {sorted(set(after_kill))}"
-    stored = set(subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "balie", "-At", "-c",
-                                 "SELECT topic FROM contact WHERE topic LIKE 'kill-%'"],
-                                capture_output=True, text=True, timeout=30).stdout.split())
+    stored = stored_topics(postgres, "kill-")
     missing = [topic for topic in acknowledged if topic not in stored]
     assert acknowledged and not missing, f"{len(missing)} of {len(acknowledged)} acknowledged writes are missing"
 
