@@ -44,6 +44,8 @@ public struct AuditEvent: Sendable, Equatable {
         case kioskRevoked = "kiosk-revoked"
         case branchSaved = "branch-saved"
         case branchSwitched = "branch-switched"
+        /// A branch box's history copied into this database (`balie copy`).
+        case copied
     }
 
     public var id: Int64?

@@ -420,5 +420,17 @@ enum PostgresSchema {
             );
             CREATE INDEX write_event_key_at ON write_event (key, at);
             """),
+        // What `balie copy` brought over from each branch box (StoreCopy), so that copying a box again adds nothing.
+        Migration(name: "p5-copied-rows", sql: """
+            -- source: the box (a hash of its own random box-id); target_id: the row it became here (NULL for tables without
+            -- an id: staff_branch, kiosk_credential, whose source_id is the SQLite rowid).
+            CREATE TABLE copied_row (
+                source text NOT NULL,
+                table_name text NOT NULL,
+                source_id bigint NOT NULL,
+                target_id bigint,
+                PRIMARY KEY (source, table_name, source_id)
+            );
+            """),
     ]
 }
