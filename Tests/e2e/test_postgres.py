@@ -399,6 +399,30 @@ def test_kill_9_of_one_instance_under_50_writers_loses_no_acknowledged_write(pos
     assert acknowledged and not missing, f"{len(missing)} of {len(acknowledged)} acknowledged writes are missing"
 
 
+def test_two_instances_starting_together_on_an_empty_database_migrate_once_and_serve(postgres, start_server):
+    """The second instance waits for the first one's migration (an advisory lock) and then serves."""
+    import threading
+
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "postgres", "-q", "-c",
+                    "CREATE DATABASE balie_fresh"], check=True, capture_output=True, timeout=30)
+    address = postgres.address.replace("/balie?", "/balie_fresh?")
+    started: list = []
+    threads = [threading.Thread(target=lambda: started.append(start_server("--database", address, "--kiosk", "kiosk-1",
+                                                                           "--branch", "noord"))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(started) == 2
+    for server in started:
+        assert requests.get(server.url("/healthz"), timeout=TIMEOUT).json() == {"status": "ok"}
+        assert requests.get(server.url("/"), timeout=TIMEOUT).status_code == 200
+    applied = subprocess.run(["psql", address, "-At", "-c", "SELECT count(*), count(DISTINCT name) FROM schema_migration"],
+                             capture_output=True, text=True, timeout=30).stdout.strip()
+    count, distinct = applied.split("|")
+    assert count == distinct and int(count) >= 5, f"migrations applied: {applied}"
+
+
 def test_commands_that_need_a_file_say_so(postgres):
     result = balie_cli("backup", "--database", postgres.address, tempfile.mkdtemp(prefix="balie-backup-"))
     assert result.returncode != 0 and "SQLite file" in (result.stdout + result.stderr)
