@@ -9,51 +9,7 @@ import Testing
 /// are PostgreSQL's own: several instances racing for one code, one key or one secret, and a probe that is refused.
 @Suite struct PostgresBranchesTests {
     /// One store under test, with what the tests need besides the repositories (a customer for contacts).
-    private enum Subject {
-        case sqlite(AppDatabase)
-        case postgres(PostgresStore)
-
-        static func both() throws -> [Subject] { [.sqlite(try AppDatabase(inMemoryNamed: UUID().uuidString)), .postgres(try TestPostgres.store())] }
-
-        var store: any BranchRepository & ApiTokenRepository & MaintenanceRepository {
-            switch self {
-            case .sqlite(let database): database
-            case .postgres(let store): store
-            }
-        }
-
-        var name: String {
-            switch self {
-            case .sqlite: "sqlite"
-            case .postgres: "postgres"
-            }
-        }
-
-        func addCustomer(_ number: String) throws -> Int64 {
-            switch self {
-            case .sqlite(let database):
-                return try database.writer.write { db in
-                    try db.execute(sql: "INSERT INTO customer (number, given_name, family_name) VALUES (?, 'Jan', 'Jansen')", arguments: [number])
-                    return db.lastInsertedRowID
-                }
-            case .postgres(let store):
-                return try store.write { connection in
-                    try connection.rows("INSERT INTO customer (number, given_name, family_name) VALUES ($1, 'Jan', 'Jansen') RETURNING id",
-                                        [number]).first!.int64("id")!
-                }
-            }
-        }
-
-        /// The summary of every contact, by id.
-        func contactSummaries() throws -> [String] {
-            switch self {
-            case .sqlite(let database):
-                return try database.writer.read { db in try String.fetchAll(db, sql: "SELECT summary FROM contact ORDER BY id") }
-            case .postgres(let store):
-                return try store.query("SELECT summary FROM contact ORDER BY id").map { $0.string("summary") }
-            }
-        }
-    }
+    private typealias Subject = StoreUnderTest
 
     private static func hours(_ text: String) throws -> WeeklyHours { try WeeklyHours.parse(text) }
 
@@ -404,5 +360,34 @@ import Testing
         try store.ping()
         _ = try store.pool.withConnection { try $0.execute("SET default_transaction_read_only = off") }
         try store.probeWrite(timeout: 1)
+    }
+}
+
+fileprivate extension StoreUnderTest {
+    var store: any BranchRepository & ApiTokenRepository & MaintenanceRepository { recordStore }
+
+    func addCustomer(_ number: String) throws -> Int64 {
+        switch self {
+        case .sqlite(let database):
+            return try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO customer (number, given_name, family_name) VALUES (?, 'Jan', 'Jansen')", arguments: [number])
+                return db.lastInsertedRowID
+            }
+        case .postgres(let store):
+            return try store.write { connection in
+                try connection.rows("INSERT INTO customer (number, given_name, family_name) VALUES ($1, 'Jan', 'Jansen') RETURNING id",
+                                    [number]).first!.int64("id")!
+            }
+        }
+    }
+
+    /// The summary of every contact, by id.
+    func contactSummaries() throws -> [String] {
+        switch self {
+        case .sqlite(let database):
+            return try database.writer.read { db in try String.fetchAll(db, sql: "SELECT summary FROM contact ORDER BY id") }
+        case .postgres(let store):
+            return try store.query("SELECT summary FROM contact ORDER BY id").map { $0.string("summary") }
+        }
     }
 }

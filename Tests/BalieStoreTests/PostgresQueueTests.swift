@@ -9,70 +9,14 @@ import Testing
 /// gives a ticket twice, taking tickets never gives a number twice.
 @Suite struct PostgresQueueTests {
     /// One store under test, with what the tests need besides the queue (staff for `called_by`, sessions).
-    private enum Subject {
-        case sqlite(AppDatabase)
-        case postgres(PostgresStore)
-
-        var store: any QueueRepository & StaffCallRepository {
-            switch self {
-            case .sqlite(let database): database
-            case .postgres(let store): store
-            }
-        }
-
-        var name: String {
-            switch self {
-            case .sqlite: "sqlite"
-            case .postgres: "postgres"
-            }
-        }
-
-        func addStaff(_ username: String) throws -> Int64 {
-            switch self {
-            case .sqlite(let database):
-                return try database.writer.write { db in
-                    try db.execute(sql: "INSERT INTO staff (username, full_name, role, password_hash) VALUES (?, 'Anna', 'staff', ?)",
-                                   arguments: [username, "$argon2id$x"])
-                    return db.lastInsertedRowID
-                }
-            case .postgres(let store):
-                return try store.write { connection in
-                    try connection.rows("INSERT INTO staff (username, full_name, role, password_hash) VALUES ($1, 'Anna', 'staff', $2) RETURNING id",
-                                        [username, "$argon2id$x"]).first!.int64("id")!
-                }
-            }
-        }
-
-        func addSession(staff: Int64, started: Double, finished: Double?) throws -> Int64 {
-            switch self {
-            case .sqlite(let database):
-                return try database.writer.write { db in
-                    try db.execute(sql: """
-                        INSERT INTO assisted_session (staff_id, kiosk, started_at, finished_at, phase, language) VALUES (?, 'k1', ?, ?, 'closed', 'nl')
-                        """, arguments: [staff, started, finished])
-                    return db.lastInsertedRowID
-                }
-            case .postgres(let store):
-                return try store.write { connection in
-                    try connection.rows("""
-                        INSERT INTO assisted_session (staff_id, kiosk, started_at, finished_at, phase, language)
-                        VALUES ($1, 'k1', $2, $3, 'closed', 'nl') RETURNING id
-                        """, [SQL.int(staff), SQL.double(started), SQL.double(finished)]).first!.int64("id")!
-                }
-            }
-        }
-    }
-
-    private func subjects() throws -> [Subject] {
-        [.sqlite(try AppDatabase(inMemoryNamed: UUID().uuidString)), .postgres(try TestPostgres.store())]
-    }
+    private typealias Subject = StoreUnderTest
 
     private let base = Date(timeIntervalSince1970: 1_800_000_000.25)
     private let day = "2026-11-23"
 
     @Test func numbersCountUpPerBranchAndDayAndTicketsReadBack() throws {
         var seen: [[QueueTicket?]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let first = try store.takeTicket(branch: "b", day: day, group: .banking, priority: false, at: base)
             let second = try store.takeTicket(branch: "b", day: day, group: .other, priority: true, at: base + 60)
@@ -94,7 +38,7 @@ import Testing
 
     @Test func ticketsAreFilteredByStatusWaitingFirstThenPriorityThenAge() throws {
         var seen: [[QueueTicket]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let staff = try subject.addStaff("anna")
             let old = try store.takeTicket(branch: "b", day: day, group: .banking, priority: false, at: base)
@@ -119,7 +63,7 @@ import Testing
 
     @Test func callNextTakesPriorityThenOldestOfTheGroupsAsked() throws {
         var seen: [[QueueTicket?]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let staff = try subject.addStaff("anna")
             let first = try store.takeTicket(branch: "b", day: day, group: .banking, priority: false, at: base)
@@ -146,7 +90,7 @@ import Testing
 
     @Test func recallNoShowTransferStartAndDone() throws {
         var seen: [[QueueTicket?]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let staff = try subject.addStaff("anna")
             let ticket = try store.takeTicket(branch: "b", day: day, group: .banking, priority: false, at: base)
@@ -185,7 +129,7 @@ import Testing
 
     @Test func finishedAtIsKeptForDoneAndNoShow() throws {
         var seen: [[Double?]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let done = try store.takeTicket(branch: "b", day: day, group: .banking, priority: false, at: base)
             let gone = try store.takeTicket(branch: "b", day: day, group: .banking, priority: false, at: base)
@@ -207,7 +151,7 @@ import Testing
 
     @Test func peopleAheadCountsWaitingTicketsBeforeThisOne() throws {
         var seen: [[Int]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let staff = try subject.addStaff("anna")
             let first = try store.takeTicket(branch: "b", day: day, group: .banking, priority: false, at: base)
@@ -229,7 +173,7 @@ import Testing
 
     @Test func serviceMinutesAverageFinishedSessionsOfTheGroupAndBranch() throws {
         var seen: [[Double?]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let staff = try subject.addStaff("anna")
             let start = base.timeIntervalSince1970
@@ -257,7 +201,7 @@ import Testing
 
     @Test func expiryEndsWaitingAndCalledTicketsOfEarlierDaysOfOneBranch() throws {
         var seen: [[QueueTicket.Status?]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let staff = try subject.addStaff("anna")
             let waiting = try store.takeTicket(branch: "b", day: "2026-11-21", group: .other, priority: false, at: base)
@@ -278,7 +222,7 @@ import Testing
 
     @Test func staffCallsAreRecordedCountedAndListedNewestFirst() throws {
         var seen: [[StaffCall]] = []
-        for subject in try subjects() {
+        for subject in try Subject.both() {
             let store = subject.store
             let first = try store.record(StaffCall(kiosk: "k1", branch: "b", group: .banking, at: base))
             let second = try store.record(StaffCall(kiosk: "k1", branch: "b", group: nil, at: base + 60))
@@ -373,5 +317,44 @@ import Testing
         #expect(numbers.sorted() == Array(1...30), "each number once: \(numbers.sorted())")
         let stored = try one.tickets(branch: "b", day: day, statuses: [.waiting])
         #expect(Set(stored.map(\.number)) == Set(1...30) && Set(stored.map(\.code)).count == 30)
+    }
+}
+
+fileprivate extension StoreUnderTest {
+    var store: any QueueRepository & StaffCallRepository { recordStore }
+
+    func addStaff(_ username: String) throws -> Int64 {
+        switch self {
+        case .sqlite(let database):
+            return try database.writer.write { db in
+                try db.execute(sql: "INSERT INTO staff (username, full_name, role, password_hash) VALUES (?, 'Anna', 'staff', ?)",
+                               arguments: [username, "$argon2id$x"])
+                return db.lastInsertedRowID
+            }
+        case .postgres(let store):
+            return try store.write { connection in
+                try connection.rows("INSERT INTO staff (username, full_name, role, password_hash) VALUES ($1, 'Anna', 'staff', $2) RETURNING id",
+                                    [username, "$argon2id$x"]).first!.int64("id")!
+            }
+        }
+    }
+
+    func addSession(staff: Int64, started: Double, finished: Double?) throws -> Int64 {
+        switch self {
+        case .sqlite(let database):
+            return try database.writer.write { db in
+                try db.execute(sql: """
+                    INSERT INTO assisted_session (staff_id, kiosk, started_at, finished_at, phase, language) VALUES (?, 'k1', ?, ?, 'closed', 'nl')
+                    """, arguments: [staff, started, finished])
+                return db.lastInsertedRowID
+            }
+        case .postgres(let store):
+            return try store.write { connection in
+                try connection.rows("""
+                    INSERT INTO assisted_session (staff_id, kiosk, started_at, finished_at, phase, language)
+                    VALUES ($1, 'k1', $2, $3, 'closed', 'nl') RETURNING id
+                    """, [SQL.int(staff), SQL.double(started), SQL.double(finished)]).first!.int64("id")!
+            }
+        }
     }
 }

@@ -9,82 +9,12 @@ import Testing
 @Suite struct PostgresSessionsTests {
     /// One store under test, with plain SQL for what other repositories would write (staff, customers, messages,
     /// tickets, help requests) and for reading rows back.
-    private enum Subject {
-        case sqlite(AppDatabase)
-        case postgres(PostgresStore)
-
-        var store: any SessionRepository & InsightRepository {
-            switch self {
-            case .sqlite(let database): database
-            case .postgres(let store): store
-            }
-        }
-
-        var name: String {
-            switch self {
-            case .sqlite: "sqlite"
-            case .postgres: "postgres"
-            }
-        }
-
-        /// One statement with `?` placeholders (none inside literals), values as text (SQLite's STRICT columns take them
-        /// losslessly); the rows as text, SQLite's whole REALs written as PostgreSQL writes them ("12", not "12.0").
-        @discardableResult
-        func run(_ sql: String, _ values: [String?] = []) throws -> [[String?]] {
-            switch self {
-            case .sqlite(let database):
-                return try database.writer.write { db in
-                    try Row.fetchAll(db, sql: sql, arguments: StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })).map { row in
-                        row.databaseValues.map { value -> String? in
-                            switch value.storage {
-                            case .null: nil
-                            case .int64(let integer): String(integer)
-                            case .double(let double): double == double.rounded() && abs(double) < 1e15 ? String(Int64(double)) : String(double)
-                            case .string(let text): text
-                            case .blob(let data): data.base64EncodedString()
-                            }
-                        }
-                    }
-                }
-            case .postgres(let store):
-                var numbered = "", count = 0
-                for character in sql {
-                    if character == "?" { count += 1; numbered += "$\(count)" } else { numbered.append(character) }
-                }
-                return try store.write { try $0.execute(numbered, values).rows }
-            }
-        }
-
-        func insertID(_ sql: String, _ values: [String?] = []) throws -> Int64 {
-            guard let id = try run(sql + " RETURNING id", values).first?.first.flatMap({ $0 }).flatMap({ Int64($0) }) else {
-                throw TestPostgresProblem("no id from \(sql)")
-            }
-            return id
-        }
-
-        func addStaff(_ username: String = "anna") throws -> Int64 {
-            try insertID("INSERT INTO staff (username, full_name, role, password_hash) VALUES (?, 'Anna Jansen', 'staff', ?)",
-                         [username, "$argon2id$x"])
-        }
-
-        func addCustomer(_ number: String, _ given: String, _ family: String) throws -> Int64 {
-            try insertID("INSERT INTO customer (number, given_name, family_name) VALUES (?, ?, ?)", [number, given, family])
-        }
-
-        func addMessage(customer: Int64, title: String, read: Bool = false) throws -> Int64 {
-            try insertID("INSERT INTO message (customer_id, title, sent_at, important, read) VALUES (?, ?, ?, false, \(read))",
-                         [String(customer), title, "1799990000.5"])
-        }
-    }
-
-    private func subjects() throws -> [Subject] {
-        [.sqlite(try AppDatabase(inMemoryNamed: UUID().uuidString)), .postgres(try TestPostgres.store())]
-    }
+    private typealias Subject = StoreUnderTest
 
     /// Runs `body` on both stores; both must give the same.
     @discardableResult
     private func onBoth<T: Equatable>(_ body: (Subject) throws -> T) throws -> [T] {
-        let results = try subjects().map { try body($0) }
+        let results = try Subject.both().map { try body($0) }
         #expect(results.count == 2)
         #expect(results.first == results.last, "SQLite and PostgreSQL differ")
         return results
@@ -571,5 +501,58 @@ import Testing
             #expect(wider.count == 4)
             return [sessions, oostOnly, wider]
         }
+    }
+}
+
+fileprivate extension StoreUnderTest {
+    var store: any SessionRepository & InsightRepository { recordStore }
+
+    /// One statement with `?` placeholders (none inside literals), values as text (SQLite's STRICT columns take them
+    /// losslessly); the rows as text, SQLite's whole REALs written as PostgreSQL writes them ("12", not "12.0").
+    @discardableResult
+    func run(_ sql: String, _ values: [String?] = []) throws -> [[String?]] {
+        switch self {
+        case .sqlite(let database):
+            return try database.writer.write { db in
+                try Row.fetchAll(db, sql: sql, arguments: StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })).map { row in
+                    row.databaseValues.map { value -> String? in
+                        switch value.storage {
+                        case .null: nil
+                        case .int64(let integer): String(integer)
+                        case .double(let double): double == double.rounded() && abs(double) < 1e15 ? String(Int64(double)) : String(double)
+                        case .string(let text): text
+                        case .blob(let data): data.base64EncodedString()
+                        }
+                    }
+                }
+            }
+        case .postgres(let store):
+            var numbered = "", count = 0
+            for character in sql {
+                if character == "?" { count += 1; numbered += "$\(count)" } else { numbered.append(character) }
+            }
+            return try store.write { try $0.execute(numbered, values).rows }
+        }
+    }
+
+    func insertID(_ sql: String, _ values: [String?] = []) throws -> Int64 {
+        guard let id = try run(sql + " RETURNING id", values).first?.first.flatMap({ $0 }).flatMap({ Int64($0) }) else {
+            throw TestPostgresProblem("no id from \(sql)")
+        }
+        return id
+    }
+
+    func addStaff(_ username: String = "anna") throws -> Int64 {
+        try insertID("INSERT INTO staff (username, full_name, role, password_hash) VALUES (?, 'Anna Jansen', 'staff', ?)",
+                     [username, "$argon2id$x"])
+    }
+
+    func addCustomer(_ number: String, _ given: String, _ family: String) throws -> Int64 {
+        try insertID("INSERT INTO customer (number, given_name, family_name) VALUES (?, ?, ?)", [number, given, family])
+    }
+
+    func addMessage(customer: Int64, title: String, read: Bool = false) throws -> Int64 {
+        try insertID("INSERT INTO message (customer_id, title, sent_at, important, read) VALUES (?, ?, ?, false, \(read))",
+                     [String(customer), title, "1799990000.5"])
     }
 }

@@ -1,3 +1,4 @@
+import BalieCore
 import Foundation
 @testable import BalieStore
 
@@ -135,5 +136,33 @@ extension TestPostgres {
     /// A PostgreSQL store on a new, migrated database of the shared test server.
     static func store(connections: Int = 4) throws -> PostgresStore {
         try PostgresStore(address: try server().newDatabase(), connections: connections)
+    }
+}
+
+/// One store under a test that runs the same body on both stores and compares what they answer; each test
+/// file adds, in a fileprivate extension, the plain-SQL set-up it needs.
+enum StoreUnderTest {
+    case sqlite(AppDatabase)
+    case postgres(PostgresStore)
+
+    /// A fresh in-memory SQLite store and a fresh, migrated PostgreSQL database.
+    static func both() throws -> [StoreUnderTest] {
+        [.sqlite(try AppDatabase(inMemoryNamed: UUID().uuidString)), .postgres(try TestPostgres.store())]
+    }
+
+    /// The whole store; each test file narrows it to the repositories it tests (`store`), so that calls
+    /// resolve as they do for the application.
+    var recordStore: any RecordStore {
+        switch self {
+        case .sqlite(let database): database
+        case .postgres(let store): store
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .sqlite: "sqlite"
+        case .postgres: "postgres"
+        }
     }
 }
