@@ -63,6 +63,15 @@ import Testing
         #expect(contacts[0].contact.summary == "Belde, twee keer")
     }
 
+    @Test func contactTimesAreReadStrictly() {
+        #expect(CustomerRules.timestamp("2026-11-02T10:15:00Z") == Date(timeIntervalSince1970: 1_793_614_500))
+        #expect(CustomerRules.timestamp("2026-11-02 10:15") == Date(timeIntervalSince1970: 1_793_614_500))
+        #expect(CustomerRules.timestamp(" 2026-11-02T11:15:00+01:00 ") == Date(timeIntervalSince1970: 1_793_614_500))
+        for impossible in ["2026-02-30T10:00:00Z", "2026-02-30 10:00", "2026-11-02 24:30", "2026-13-01 10:00", "2026-11-02T10:15:00"] {
+            #expect(CustomerRules.timestamp(impossible) == nil, "\(impossible)")
+        }
+    }
+
     @Test func birthDatesInBothNotations() {
         #expect(BirthDate(dutch: "7-3-1948") == BirthDate(iso: "1948-03-07"))
         #expect(BirthDate(dutch: "31-02-1948") == nil)

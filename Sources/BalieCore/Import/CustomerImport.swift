@@ -166,14 +166,15 @@ public enum CustomerRules {
             preferredChannel: channel, language: languageText.isEmpty ? nil : languageText)
     }
 
-    /// "2026-11-02T10:15:00Z", "2026-11-02T10:15:00+01:00" or "2026-11-02 10:15" (read as UTC).
+    /// "2026-11-02T10:15:00Z", "2026-11-02T10:15:00+01:00" (strict RFC 3339, as the API reads it) or
+    /// "2026-11-02 10:15" (read as UTC). A day that does not exist is refused, not moved to the next month.
     public static func timestamp(_ value: String) -> Date? {
         let text = value.trimmingCharacters(in: .whitespaces)
-        let iso = ISO8601DateFormatter()
-        if let date = iso.date(from: text) { return date }
+        if let date = Timestamp.parse(text) { return date }
         let plain = DateFormatter()
         plain.locale = Locale(identifier: "en_US_POSIX")
         plain.timeZone = TimeZone(identifier: "UTC")
+        plain.isLenient = false
         for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm"] {
             plain.dateFormat = format
             if let date = plain.date(from: text) { return date }
