@@ -115,13 +115,7 @@ extension AppDatabase: SessionRepository {
     }
 
     public func finishTask(sessionID: Int64, taskID: Int64, outcome: TaskOutcome, at: Date) throws {
-        var detail = "", partner: String?, who: String?, due: Double?, channel: String?
-        switch outcome {
-        case .resolved: break
-        case .partly(let text), .notPossible(let text): detail = text
-        case .referred(let to, let handover): (partner, detail) = (to, handover)
-        case .followUp(let person, let date, let via): (who, due, channel) = (person, date.timeIntervalSince1970, via.rawValue)
-        }
+        let (detail, partner, who, due, channel) = outcome.storedColumns
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE session_task SET outcome = ?, outcome_detail = ?, partner = ?, follow_up_who = ?, follow_up_due = ?,
@@ -267,5 +261,18 @@ extension AppDatabase: SessionRepository {
         guard let codes = scope.codes else { return ("1 = 1", []) }
         guard !codes.isEmpty else { return ("0 = 1", []) }
         return ("\(column) IN (\(codes.map { _ in "?" }.joined(separator: ", ")))", StatementArguments(codes))
+    }
+}
+
+extension TaskOutcome {
+    /// How both stores keep an outcome in `session_task`: its detail text, the partner of a referral, and who,
+    /// when (seconds since 1970) and how of a follow-up.
+    var storedColumns: (detail: String, partner: String?, who: String?, due: Double?, channel: String?) {
+        switch self {
+        case .resolved: ("", nil, nil, nil, nil)
+        case .partly(let text), .notPossible(let text): (text, nil, nil, nil, nil)
+        case .referred(let to, let handover): (handover, to, nil, nil, nil)
+        case .followUp(let person, let date, let via): ("", nil, person, date.timeIntervalSince1970, via.rawValue)
+        }
     }
 }

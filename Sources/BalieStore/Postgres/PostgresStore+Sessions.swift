@@ -181,13 +181,7 @@ extension PostgresStore: SessionRepository {
     }
 
     public func finishTask(sessionID: Int64, taskID: Int64, outcome: TaskOutcome, at: Date) throws {
-        var detail = "", partner: String?, who: String?, due: Double?, channel: String?
-        switch outcome {
-        case .resolved: break
-        case .partly(let text), .notPossible(let text): detail = text
-        case .referred(let to, let handover): (partner, detail) = (to, handover)
-        case .followUp(let person, let date, let via): (who, due, channel) = (person, date.timeIntervalSince1970, via.rawValue)
-        }
+        let (detail, partner, who, due, channel) = outcome.storedColumns
         try write { connection in
             // `outcome IS NULL`: of two instances finishing the same task at once, the second changes nothing.
             _ = try connection.execute("""
