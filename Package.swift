@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
@@ -42,12 +43,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // No dependencies: the domain as values and rules. SHA-256 and HMAC (swift-crypto, which builds BoringSSL)
+        // are used where secrets are stored or checked: BalieWeb, and BalieStore for the copied box's name.
         .target(name: "BalieCore"),
         .target(
             name: "BalieStore",
             dependencies: [
                 "BalieCore", "CLibPQ",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -56,6 +60,7 @@ let package = Package(
                 "BalieHTTP", "BalieCore", "CArgon2",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -72,7 +77,7 @@ let package = Package(
         .testTarget(name: "BalieCoreTests", dependencies: ["BalieCore"]),
         .testTarget(
             name: "BalieStoreTests",
-            dependencies: ["BalieStore", "BalieCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["BalieStore", "BalieCore", "BalieWeb", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BalieWebTests", dependencies: ["BalieWeb", "BalieHTTP", "BalieStore", "BalieCore"]),
         .testTarget(name: "balieTests", dependencies: ["balie"]),
     ],

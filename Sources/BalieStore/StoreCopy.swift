@@ -1,4 +1,5 @@
 import BalieCore
+import Crypto
 import Foundation
 import GRDB
 
@@ -103,7 +104,7 @@ public enum StoreCopy {
     /// The name the box has in `copied_row`: a hash of a random id kept in its own secret table (made on first use),
     /// so it stays the same when the file is moved or renamed, and is the same for a backup of the same box.
     public static func source(of box: AppDatabase) throws -> String {
-        "box:" + SHA256.hash(try box.secret(named: "box-id")).hexString
+        "box:" + SHA256.hash(data: try box.secret(named: "box-id")).hexString
     }
 
     /// Copies everything of `box` into `target` that an earlier copy did not, in one transaction.

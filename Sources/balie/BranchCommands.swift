@@ -1,6 +1,7 @@
 import ArgumentParser
 import BalieCore
 import BalieStore
+import BalieWeb
 import Foundation
 
 struct BranchCommand: ParsableCommand {

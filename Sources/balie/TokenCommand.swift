@@ -1,6 +1,7 @@
 import ArgumentParser
 import BalieCore
 import BalieStore
+import BalieWeb
 import Foundation
 
 struct TokenCommand: ParsableCommand {
@@ -33,7 +34,7 @@ struct TokenCommand: ParsableCommand {
             let branches: BranchScope = allBranches ? .all : .only(Set(branch))
             guard try !db.allTokens().contains(where: { $0.name == tokenName }) else { throw CommandError("A token named \(tokenName) exists.") }
             let token = SecureRandom.token()
-            _ = try db.insertToken(ApiToken(name: tokenName, scopes: scopes, branches: branches, tokenHash: SHA256.hash(Array(token.utf8)).hexString, createdAt: Date()))
+            _ = try db.insertToken(ApiToken(name: tokenName, scopes: scopes, branches: branches, tokenHash: SecretHash.of(token), createdAt: Date()))
             try db.appendAudit(AuditEvent(at: Date(), action: .tokenCreated, actorID: nil, subject: tokenName, origin: "cli",
                                           detail: scopes.map(\.rawValue).sorted().joined(separator: " ") + "; branches " + (branches.codes?.joined(separator: ",") ?? "*")))
             print(token)

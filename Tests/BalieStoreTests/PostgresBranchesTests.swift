@@ -1,4 +1,5 @@
 import BalieCore
+import BalieWeb
 import Foundation
 import GRDB
 import Testing

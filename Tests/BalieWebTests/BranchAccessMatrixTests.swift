@@ -96,7 +96,7 @@ import Testing
         for (visitor, branch) in [(Visitor.tokenSameBranch, "main"), (.tokenOtherBranch, "west")] {
             let token = SecureRandom.token()
             _ = try db.insertToken(ApiToken(name: visitor.rawValue, scopes: Set(ApiScope.allCases), branches: .only([branch]),
-                                            tokenHash: Authentication.tokenHash(token), createdAt: Date()))
+                                            tokenHash: SecretHash.of(token), createdAt: Date()))
             tokens[visitor] = token
         }
         let kiosk = try #require(try db.kiosk(name: "test-kiosk", branchCode: "main")?.id)

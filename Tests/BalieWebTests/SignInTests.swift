@@ -30,7 +30,7 @@ import Testing
         #expect(!cookie.contains("Secure"))
         let first = try #require(browser.cookies[Authentication.cookieName])
         #expect(first.count == 43)
-        #expect(try app.database.session(tokenHash: Authentication.tokenHash(first)) != nil)
+        #expect(try app.database.session(tokenHash: SecretHash.of(first)) != nil)
         let home = try browser.get("/staff")
         #expect(home.status == .ok)
         #expect(home.text.contains("Test anna"))
@@ -39,7 +39,7 @@ import Testing
         try browser.signIn("anna")
         let second = try #require(browser.cookies[Authentication.cookieName])
         #expect(second != first)
-        #expect(try app.database.session(tokenHash: Authentication.tokenHash(first)) == nil)
+        #expect(try app.database.session(tokenHash: SecretHash.of(first)) == nil)
         #expect(try app.database.recentAudit(limit: 1).first?.action == .signIn)
     }
 
@@ -52,7 +52,7 @@ import Testing
     }
 
     func backdate(_ app: WebApp, _ browser: TestBrowser, created: TimeInterval, seen: TimeInterval) throws {
-        let hash = Authentication.tokenHash(browser.cookies[Authentication.cookieName]!)
+        let hash = SecretHash.of(browser.cookies[Authentication.cookieName]!)
         var session = try #require(try app.database.session(tokenHash: hash))
         try app.database.deleteSession(tokenHash: hash)
         session.createdAt = Date().addingTimeInterval(-created)
@@ -96,11 +96,11 @@ import Testing
         let token = try #require(browser.cookies[Authentication.cookieName])
         let refused = try browser.post("/lock", form: [("csrf", "forged")])
         #expect(refused.status == .forbidden)
-        #expect(try app.database.session(tokenHash: Authentication.tokenHash(token)) != nil)
+        #expect(try app.database.session(tokenHash: SecretHash.of(token)) != nil)
         // The anonymous visit's token is not valid for the signed-in session either.
         let visitToken = Visit.csrfToken(visitID: browser.cookies[Visit.idCookie]!, key: app.csrfKey)
         #expect(try browser.post("/sign-out", form: [("csrf", visitToken)]).status == .forbidden)
-        #expect(try app.database.session(tokenHash: Authentication.tokenHash(token)) != nil)
+        #expect(try app.database.session(tokenHash: SecretHash.of(token)) != nil)
     }
 
     @Test func lockEndsTheSessionAndShowsCustomerMode() throws {
@@ -114,7 +114,7 @@ import Testing
         #expect(locked.status == .seeOther)
         #expect(locked.headers["Location"] == "/")
         #expect(locked.headers["Clear-Site-Data"]?.contains("cookies") == true)
-        #expect(try app.database.session(tokenHash: Authentication.tokenHash(token)) == nil)
+        #expect(try app.database.session(tokenHash: SecretHash.of(token)) == nil)
         #expect(try app.database.recentAudit(limit: 1).first?.action == .lock)
         #expect(try browser.get("/staff").status == .found)
     }
@@ -203,6 +203,6 @@ import Testing
         for secret in [testPassword, "a typed wrong password", token] {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) is stored in clear")
         }
-        #expect(bytes.range(of: Data(Authentication.tokenHash(token).utf8)) != nil)
+        #expect(bytes.range(of: Data(SecretHash.of(token).utf8)) != nil)
     }
 }

@@ -75,9 +75,6 @@ public enum KioskRules {
         return letters
     }
 
-    /// How a code (normalized) and a device credential are stored: their SHA-256.
-    public static func hash(_ secret: String) -> String { SHA256.hash(Array(secret.utf8)).hexString }
-
     /// A new code from the system's secure generator.
     public static func newCode() -> String {
         var generator = SystemRandomNumberGenerator()

@@ -1,5 +1,6 @@
 import BalieCore
 import BalieHTTP
+import Crypto
 import Foundation
 
 /// The channel API under /api/v1: other channels (CRM, contact centre, app) read and write the shared
@@ -48,7 +49,7 @@ extension WebApp {
                 throw HTTPError.malformed("If-None-Match is longer than 200 characters.")
             }
             guard let header = request.headers["Authorization"], header.hasPrefix("Bearer "),
-                let found = try database.token(hash: Authentication.tokenHash(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
+                let found = try database.token(hash: SecretHash.of(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
                 found.revokedAt == nil
             else { throw ApiError.unauthorized }
             token = found
@@ -154,7 +155,7 @@ extension WebApp {
         else { throw ApiError.invalid("An Idempotency-Key header (1 to \(ApiLimits.maxIdempotencyKey) visible ASCII characters) is needed.") }
         guard let customer = try database.customer(number: try apiNumber(request)), let customerID = customer.id else { throw ApiError.notFound }
         let contact = try ContactInput.parse(request.http, customerID: customerID, source: request.apiToken!.name)
-        let requestHash = SHA256.hash(request.http.body + Array(customer.number.utf8)).hexString
+        let requestHash = SHA256.hash(data: request.http.body + Array(customer.number.utf8)).hexString
         let (result, replayed) = try database.addContactOnce(tokenID: request.apiToken!.id!, key: key, requestHash: requestHash, contact: contact) { stored in
             IdempotentResult(requestHash: requestHash, status: 201, body: Response.json(ApiContact(stored)).bodyBytes)
         }
@@ -261,7 +262,7 @@ extension WebApp {
     /// A strong `ETag` from the body; `If-None-Match` with it gives 304.
     private func etagged(_ response: Response, _ request: PageRequest) throws -> Response {
         var response = response
-        let etag = "\"\(SHA256.hash(response.bodyBytes).prefix(16).hexString)\""
+        let etag = "\"\(SHA256.hash(data: response.bodyBytes).prefix(16).hexString)\""
         response.headers["ETag"] = etag
         if let match = request.http.headers["If-None-Match"], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
             return Response(status: .notModified, headers: HTTPHeaders([("ETag", etag)]))

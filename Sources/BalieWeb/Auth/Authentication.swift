@@ -54,8 +54,6 @@ struct Authentication: Sendable {
         decoyHash = try hasher.hash(SecureRandom.token())
     }
 
-    static func tokenHash(_ token: String) -> String { SHA256.hash(Array(token.utf8)).hexString }
-
     enum Lookup {
         case none
         case expired
@@ -65,7 +63,7 @@ struct Authentication: Sendable {
     /// The session a request's cookie names. An expired one is removed and audited.
     func lookup(_ request: Request, now: Date = Date(), origin: String) throws -> Lookup {
         guard let token = request.cookies[Self.cookieName], token.utf8.count == 43 else { return .none }
-        let hash = Self.tokenHash(token)
+        let hash = SecretHash.of(token)
         guard let session = try database.session(tokenHash: hash) else { return .expired }
         switch policy.state(of: session, at: now) {
         case .active:
@@ -118,11 +116,11 @@ struct Authentication: Sendable {
             upgraded.passwordHash = try hasher.hash(password)
             try database.updateStaff(upgraded)
         }
-        if let old = request.cookies[Self.cookieName] { try database.deleteSession(tokenHash: Self.tokenHash(old)) }
+        if let old = request.cookies[Self.cookieName] { try database.deleteSession(tokenHash: SecretHash.of(old)) }
         let token = SecureRandom.token()
         let working = account.workingBranch(choosing: chosenBranch, among: try database.allBranches().map(\.code))
         try database.insertSession(StaffSession(
-            tokenHash: Self.tokenHash(token), staffID: staffID, createdAt: now, lastSeenAt: now,
+            tokenHash: SecretHash.of(token), staffID: staffID, createdAt: now, lastSeenAt: now,
             clientAddress: request.clientAddress, workingBranch: working))
         try database.appendAudit(AuditEvent(at: now, action: .signIn, actorID: staffID, subject: account.username, origin: origin,
                                             branch: working))

@@ -22,7 +22,7 @@ extension WebApp {
         var found: Kiosk?
         for name in [Self.secureKioskCookie, Self.kioskCookie] {
             guard let token = request.cookies[name], token.utf8.count == 43 else { continue }
-            if let kiosk = try database.kiosk(credentialHash: Authentication.tokenHash(token)) { found = kiosk; break }
+            if let kiosk = try database.kiosk(credentialHash: SecretHash.of(token)) { found = kiosk; break }
         }
         if found == nil, let shortcut = configuration.loopbackKiosk, countsAsLoopbackKiosk(request) {
             found = try database.kiosk(name: shortcut.kiosk, branchCode: shortcut.branch).flatMap { $0.isActive ? $0 : nil }

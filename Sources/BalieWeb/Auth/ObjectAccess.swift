@@ -67,7 +67,7 @@ extension WebApp {
 
     /// The hash that binds a help request to the browser visit that made it.
     func requesterKey(_ visit: Visit) -> String {
-        SHA256.hash(Array("help-request:\(visit.id)".utf8)).hexString
+        SecretHash.of("help-request:\(visit.id)")
     }
 
     /// Audits a refused look at an object and answers "not found".

@@ -20,7 +20,7 @@ extension WebApp {
             let now = Date()
             let token = SecureRandom.token()
             guard let code = KioskRules.normalizedCode(typed),
-                let kiosk = try database.enrol(codeHash: KioskRules.hash(code), credentialHash: Authentication.tokenHash(token), now: now)
+                let kiosk = try database.enrol(codeHash: KioskRules.hash(code), credentialHash: SecretHash.of(token), now: now)
             else {
                 try database.appendAudit(AuditEvent(at: now, action: .kioskEnrolmentRefused, actorID: request.signedIn?.staffID,
                                                     subject: nil, origin: origin(request), branch: auditBranch(request)))
@@ -37,7 +37,7 @@ extension WebApp {
         // local page at every start, so an incognito browser that lost its cookies is a kiosk again at once.
         post("/enrol/device") { [unowned self] request in
             let secret = request.form["secret"] ?? ""
-            guard secret.utf8.count == 43, let kiosk = try database.kiosk(credentialHash: Authentication.tokenHash(secret)) else {
+            guard secret.utf8.count == 43, let kiosk = try database.kiosk(credentialHash: SecretHash.of(secret)) else {
                 try database.appendAudit(AuditEvent(at: Date(), action: .kioskEnrolmentRefused, actorID: nil, subject: nil,
                                                     origin: "-/\(request.http.clientAddress)", detail: "device secret", branch: auditBranch(request)))
                 guard addressWrites.allow(["enrol:\(request.http.clientAddress)"]) else { throw PageError.rateLimited }

@@ -15,7 +15,7 @@ extension WebApp {
     private func checkMetricsAccess(_ request: PageRequest) throws {
         if Self.isLoopback(request.http.clientAddress) && (configuration.trustedProxy == nil || request.http.headers["X-Forwarded-For"] == nil) { return }
         guard let header = request.http.headers["Authorization"], header.hasPrefix("Bearer "),
-            let token = try database.token(hash: Authentication.tokenHash(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
+            let token = try database.token(hash: SecretHash.of(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
             token.revokedAt == nil, token.scopes.contains(.metricsRead)
         else { throw PageError.notFound("No such page.") }
     }

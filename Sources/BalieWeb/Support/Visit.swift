@@ -17,7 +17,7 @@ struct Visit {
     /// The token forms carry, derived when a page needs it (most requests never do).
     var csrfToken: String {
         if let signedIn {
-            return SHA256.hmac(key: csrfKey, message: Array("csrf-session:\(signedIn.session.tokenHash)".utf8)).base64URLString
+            return macText("csrf-session:\(signedIn.session.tokenHash)", key: csrfKey)
         }
         return Self.csrfToken(visitID: id, key: csrfKey)
     }
@@ -41,7 +41,7 @@ struct Visit {
     var cookieValue: String { id + "." + Self.mac(id, key: csrfKey) }
 
     private static func mac(_ id: String, key: [UInt8]) -> String {
-        String(SHA256.hmac(key: key, message: Array("visit:\(id)".utf8)).base64URLString.prefix(22))
+        String(macText("visit:\(id)", key: key).prefix(22))
     }
 
     static func verifiedID(_ value: String, key: [UInt8]) -> String? {
@@ -53,7 +53,7 @@ struct Visit {
     }
 
     static func csrfToken(visitID: String, key: [UInt8]) -> String {
-        SHA256.hmac(key: key, message: Array("csrf:\(visitID)".utf8)).base64URLString
+        macText("csrf:\(visitID)", key: key)
     }
 
     /// Signed in, forms carry a token bound to the staff session instead of the visit, so that a new
