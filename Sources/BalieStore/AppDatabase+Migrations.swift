@@ -364,6 +364,18 @@ extension AppDatabase {
                 """)
             try migrateBranchNames(db)
         }
+        // `balie copy --to other.sqlite`: which row of which box became which row here (as PostgreSQL's copied_row).
+        migrator.registerMigration("v13-copied-rows") { db in
+            try db.execute(sql: """
+                CREATE TABLE copied_row (
+                    source TEXT NOT NULL,
+                    table_name TEXT NOT NULL,
+                    source_id INTEGER NOT NULL,
+                    target_id INTEGER,
+                    PRIMARY KEY (source, table_name, source_id)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 

@@ -107,60 +107,302 @@ public enum StoreCopy {
         "box:" + SHA256.hash(data: try box.secret(named: "box-id")).hexString
     }
 
-    /// Copies everything of `box` into `target` that an earlier copy did not, in one transaction.
+    /// Copies everything of `box` into the central PostgreSQL database that an earlier copy did not, in one transaction.
     public static func copy(from box: AppDatabase, to target: PostgresStore, now: Date = Date(),
                             progress: (Progress) -> Void = { _ in }) throws -> Summary {
         let source = try source(of: box)
         return try target.write { (connection) throws -> Summary in
             // Two copies of the same box at once: the second waits for the first, then finds its rows copied.
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ["balie-copy " + source])
-            var types: [String: [String: String]] = [:]
-            for row in try connection.rows("""
-                SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()
-                """) {
-                types[row.string("table_name"), default: [:]][row.string("column_name")] = row.string("data_type")
-            }
-            var copied: [String: [Int64: Int64]] = [:]
-            for row in try connection.rows("SELECT table_name, source_id, target_id FROM copied_row WHERE source = $1", [source]) {
-                guard let sourceID = row.int64("source_id") else { continue }
-                copied[row.string("table_name"), default: [:]][sourceID] = row.int64("target_id") ?? 0
-            }
             return try box.writer.read { (db) throws -> Summary in
-                var copier = Copier(connection: connection, db: db, source: source, types: types, copied: copied)
-                var counts: [TableCount] = []
-                for table in tables {
-                    do {
-                        counts.append(try copier.copy(table, progress: progress))
-                    } catch let error as PostgresError {
-                        throw Problem("\(table.label) (\(table.name)): the target refused a row: \(error.message)")
-                    }
-                }
-                let summary = Summary(source: source, tables: counts)
-                if summary.copied + summary.merged > 0 {
-                    try connection.execute("""
-                        INSERT INTO audit_event (at, action, actor_id, subject, origin, detail)
-                        VALUES ($1::double precision, $2, NULL, NULL, 'cli', $3)
-                        """, [SQL.time(now), AuditEvent.Action.copied.rawValue,
-                              "from branch box \(source.dropFirst(4).prefix(12)): \(summary.copied) rows copied, \(summary.merged) merged"])
-                }
-                return summary
+                try run(from: db, source: source, to: PostgresCopyTarget(connection: connection), now: now, progress: progress)
             }
         }
     }
+
+    /// Copies everything of `box` into another SQLite file (one database for several kiosks of a branch) that an
+    /// earlier copy did not, in one transaction of the target.
+    public static func copy(from box: AppDatabase, to target: AppDatabase, now: Date = Date(),
+                            progress: (Progress) -> Void = { _ in }) throws -> Summary {
+        let source = try source(of: box)
+        guard try Self.source(of: target) != source else { throw Problem("the box and the target are the same database") }
+        return try target.writer.write { (targetDB) throws -> Summary in
+            try box.writer.read { (db) throws -> Summary in
+                try run(from: db, source: source, to: SQLiteCopyTarget(db: targetDB), now: now, progress: progress)
+            }
+        }
+    }
+
+    /// The copy itself, the same for both targets: table after table, then one audit row for the copy.
+    private static func run(from db: Database, source: String, to target: some CopyTarget, now: Date,
+                            progress: (Progress) -> Void) throws -> Summary {
+        var copier = Copier(target: target, db: db, source: source, types: try target.columnTypes(of: tables.map(\.name)),
+                            copied: try target.copiedRows(of: source))
+        var counts: [TableCount] = []
+        for table in tables {
+            do {
+                counts.append(try copier.copy(table, progress: progress))
+            } catch let error as PostgresError {
+                throw Problem("\(table.label) (\(table.name)): the target refused a row: \(error.message)")
+            } catch let error as DatabaseError {
+                throw Problem("\(table.label) (\(table.name)): the target refused a row: \(error.message ?? error.description)")
+            }
+        }
+        let summary = Summary(source: source, tables: counts)
+        if summary.copied + summary.merged > 0 {
+            try target.audit(AuditEvent(at: now, action: .copied, actorID: nil, subject: nil, origin: "cli",
+                                        detail: "from branch box \(source.dropFirst(4).prefix(12)): \(summary.copied) rows copied, \(summary.merged) merged"))
+        }
+        return summary
+    }
+}
+
+/// What differs between copying into PostgreSQL and into SQLite: how rows are written and found there. Values stay
+/// SQLite values (the box's own); the PostgreSQL target turns them into its column types.
+private protocol CopyTarget {
+    /// The target's columns and their types, by table.
+    func columnTypes(of tables: [String]) throws -> [String: [String: String]]
+    /// Source id → target id, by table (0 for rows of tables without ids), from earlier copies of this box.
+    func copiedRows(of source: String) throws -> [String: [Int64: Int64]]
+    /// Inserts the rows whose key the target does not have yet: per row its new id (nil when not inserted, or for
+    /// tables without ids), and how many rows went in.
+    func insert(_ table: StoreCopy.Table, columns: [String], types: [String: String], rows: [[DatabaseValue]]) throws -> (ids: [Int64?], count: Int)
+    /// The target ids of rows whose key is in the target already, by the rows' index.
+    func existing(_ table: StoreCopy.Table, columns: [String], types: [String: String], rows: [(index: Int, values: [DatabaseValue])]) throws -> [(Int, Int64)]
+    /// Which source row became which target row.
+    func remember(source: String, table: String, rows: [(sourceID: Int64, targetID: Int64?)]) throws
+    /// The hash of the API token called `name`, if the target has one.
+    func tokenHash(named name: String) throws -> String?
+    func hasToken(hash: String) throws -> Bool
+    /// What a table's rows need besides their values in this target.
+    func adjusted(_ table: String, columns: [String], _ values: [DatabaseValue]) -> [DatabaseValue]
+    func audit(_ event: AuditEvent) throws
+}
+
+extension CopyTarget {
+    func adjusted(_ table: String, columns: [String], _ values: [DatabaseValue]) -> [DatabaseValue] { values }
+}
+
+/// The central database: many rows per INSERT, ids drawn from each table's identity sequence beforehand, so that
+/// each source row knows its target row (and later inserts by the application never collide with them).
+private struct PostgresCopyTarget: CopyTarget {
+    let connection: PostgresConnection
+
+    /// Rows per INSERT, within PostgreSQL's 65 535 parameters.
+    func batchSize(columns: Int) -> Int { max(1, min(500, 30_000 / max(1, columns))) }
+
+    func columnTypes(of tables: [String]) throws -> [String: [String: String]] {
+        var types: [String: [String: String]] = [:]
+        for row in try connection.rows("""
+            SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()
+            """) {
+            types[row.string("table_name"), default: [:]][row.string("column_name")] = row.string("data_type")
+        }
+        return types
+    }
+
+    func copiedRows(of source: String) throws -> [String: [Int64: Int64]] {
+        var copied: [String: [Int64: Int64]] = [:]
+        for row in try connection.rows("SELECT table_name, source_id, target_id FROM copied_row WHERE source = $1", [source]) {
+            guard let sourceID = row.int64("source_id") else { continue }
+            copied[row.string("table_name"), default: [:]][sourceID] = row.int64("target_id") ?? 0
+        }
+        return copied
+    }
+
+    func insert(_ table: StoreCopy.Table, columns: [String], types: [String: String], rows: [[DatabaseValue]]) throws -> (ids: [Int64?], count: Int) {
+        var ids: [Int64?] = []
+        var count = 0
+        let size = batchSize(columns: columns.count + 1)
+        for start in stride(from: 0, to: rows.count, by: size) {
+            let batch = try insertBatch(table, columns: columns, types: types, rows: rows[start..<min(rows.count, start + size)])
+            ids += batch.ids
+            count += batch.count
+        }
+        return (ids, count)
+    }
+
+    private func insertBatch(_ table: StoreCopy.Table, columns: [String], types: [String: String],
+                             rows: ArraySlice<[DatabaseValue]>) throws -> (ids: [Int64?], count: Int) {
+        var drawn: [Int64] = []
+        if table.hasID {
+            drawn = try connection.rows("SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id FROM generate_series(1, $2::integer)",
+                                        [table.name, String(rows.count)]).compactMap { $0.int64("id") }
+            guard drawn.count == rows.count else { throw StoreCopy.Problem("no ids for \(table.name)") }
+        }
+        var parameters: [String?] = []
+        var tuples: [String] = []
+        let casts = columns.map { "::" + (types[$0] ?? "text") }
+        for (index, row) in rows.enumerated() {
+            var placeholders: [String] = []
+            if table.hasID {
+                parameters.append(String(drawn[index]))
+                placeholders.append("$\(parameters.count)::bigint")
+            }
+            for (column, value) in row.enumerated() {
+                parameters.append(libpqText(value, type: types[columns[column]] ?? "text"))
+                placeholders.append("$\(parameters.count)\(casts[column])")
+            }
+            tuples.append("(" + placeholders.joined(separator: ", ") + ")")
+        }
+        let names = ((table.hasID ? ["id"] : []) + columns).map(quoted).joined(separator: ", ")
+        let conflict = table.key.isEmpty ? "" : " ON CONFLICT (\(table.key.map(quoted).joined(separator: ", "))) DO NOTHING"
+        let result = try connection.execute("""
+            INSERT INTO \(quoted(table.name)) (\(names)) \(table.hasID ? "OVERRIDING SYSTEM VALUE " : "")VALUES \(tuples.joined(separator: ", "))\
+            \(conflict)\(table.hasID ? " RETURNING id" : "")
+            """, parameters)
+        guard table.hasID else { return (Array(repeating: nil, count: rows.count), result.affected) }
+        let inserted = Set(result.all.compactMap { $0.int64("id") })
+        let ids = drawn.map { inserted.contains($0) ? $0 : nil }
+        return (ids, inserted.count)
+    }
+
+    func existing(_ table: StoreCopy.Table, columns: [String], types: [String: String],
+                  rows: [(index: Int, values: [DatabaseValue])]) throws -> [(Int, Int64)] {
+        let keyIndexes = try keyColumns(table, columns: columns)
+        var parameters: [String?] = []
+        var tuples: [String] = []
+        for row in rows {
+            parameters.append(String(row.index))
+            var placeholders = ["$\(parameters.count)::integer"]
+            for keyIndex in keyIndexes {
+                let type = types[columns[keyIndex]] ?? "text"
+                parameters.append(libpqText(row.values[keyIndex], type: type))
+                placeholders.append("$\(parameters.count)::\(type)")
+            }
+            tuples.append("(" + placeholders.joined(separator: ", ") + ")")
+        }
+        let aliases = ["i"] + table.key.indices.map { "k\($0)" }
+        let join = table.key.enumerated().map { "t.\(quoted($1)) = v.k\($0)" }.joined(separator: " AND ")
+        return try connection.rows("""
+            SELECT v.i, t.id FROM (VALUES \(tuples.joined(separator: ", "))) AS v(\(aliases.joined(separator: ", ")))
+            JOIN \(quoted(table.name)) t ON \(join)
+            """, parameters).compactMap { row in row.int("i").flatMap { index in row.int64("id").map { (index, $0) } } }
+    }
+
+    func remember(source: String, table: String, rows: [(sourceID: Int64, targetID: Int64?)]) throws {
+        // Four parameters per row at most, well within the limit for one table's batch of rows.
+        for start in stride(from: 0, to: rows.count, by: 10_000) {
+            var mapping: [String?] = [source, table]
+            var records: [String] = []
+            for row in rows[start..<min(rows.count, start + 10_000)] {
+                mapping.append(String(row.sourceID))
+                mapping.append(row.targetID.map { String($0) })
+                records.append("($1, $2, $\(mapping.count - 1)::bigint, $\(mapping.count)::bigint)")
+            }
+            try connection.execute("INSERT INTO copied_row (source, table_name, source_id, target_id) VALUES \(records.joined(separator: ", "))",
+                                   mapping)
+        }
+    }
+
+    func tokenHash(named name: String) throws -> String? {
+        try connection.rows("SELECT token_hash FROM api_token WHERE name = $1", [name]).first.map { $0.string("token_hash") }
+    }
+
+    func hasToken(hash: String) throws -> Bool {
+        try !connection.rows("SELECT 1 FROM api_token WHERE token_hash = $1", [hash]).isEmpty
+    }
+
+    /// `search_name` as the PostgreSQL customer store writes it.
+    func adjusted(_ table: String, columns: [String], _ values: [DatabaseValue]) -> [DatabaseValue] {
+        guard table == "customer", let search = columns.firstIndex(of: "search_name"),
+              let given = columns.firstIndex(of: "given_name"), let family = columns.firstIndex(of: "family_name") else { return values }
+        var values = values
+        // As PostgresStore+Customers.swift's searchName: the folded full name's words joined by single spaces.
+        let name = "\(String.fromDatabaseValue(values[given]) ?? "") \(String.fromDatabaseValue(values[family]) ?? "")"
+        values[search] = SearchText.fold(name).split { !$0.isLetter && !$0.isNumber }.joined(separator: " ").databaseValue
+        return values
+    }
+
+    func audit(_ event: AuditEvent) throws { try connection.insertAudit(event) }
+}
+
+/// Another SQLite file: a row at a time (in-process, within one transaction, that is fast), ids from SQLite itself.
+/// The customer search index follows the customer table by its triggers.
+private struct SQLiteCopyTarget: CopyTarget {
+    let db: Database
+
+    func columnTypes(of tables: [String]) throws -> [String: [String: String]] {
+        var types: [String: [String: String]] = [:]
+        for table in tables {
+            let columns = try Row.fetchAll(db, sql: "SELECT name, type FROM pragma_table_info(?)", arguments: [table])
+            if !columns.isEmpty { types[table] = Dictionary(columns.map { ($0["name"] as String, $0["type"] as String) }) { first, _ in first } }
+        }
+        return types
+    }
+
+    func copiedRows(of source: String) throws -> [String: [Int64: Int64]] {
+        var copied: [String: [Int64: Int64]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT table_name, source_id, target_id FROM copied_row WHERE source = ?", arguments: [source]) {
+            copied[row["table_name"], default: [:]][row["source_id"]] = row["target_id"] ?? 0
+        }
+        return copied
+    }
+
+    func insert(_ table: StoreCopy.Table, columns: [String], types: [String: String], rows: [[DatabaseValue]]) throws -> (ids: [Int64?], count: Int) {
+        // A row whose key the target has already is left out (DO NOTHING); any other conflict is an error.
+        let conflict = table.key.isEmpty ? "" : " ON CONFLICT (\(table.key.map(quoted).joined(separator: ", "))) DO NOTHING"
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO \(quoted(table.name)) (\(columns.map(quoted).joined(separator: ", "))) \
+            VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))\(conflict)
+            """)
+        var ids: [Int64?] = []
+        var count = 0
+        for row in rows {
+            try statement.execute(arguments: StatementArguments(row))
+            let inserted = db.changesCount > 0
+            if inserted { count += 1 }
+            ids.append(inserted && table.hasID ? db.lastInsertedRowID : nil)
+        }
+        return (ids, count)
+    }
+
+    func existing(_ table: StoreCopy.Table, columns: [String], types: [String: String],
+                  rows: [(index: Int, values: [DatabaseValue])]) throws -> [(Int, Int64)] {
+        let keyIndexes = try keyColumns(table, columns: columns)
+        let statement = try db.cachedStatement(sql: """
+            SELECT id FROM \(quoted(table.name)) WHERE \(table.key.map { "\(quoted($0)) IS ?" }.joined(separator: " AND "))
+            """)
+        return try rows.compactMap { row in
+            try Int64.fetchOne(statement, arguments: StatementArguments(keyIndexes.map { row.values[$0] })).map { (row.index, $0) }
+        }
+    }
+
+    func remember(source: String, table: String, rows: [(sourceID: Int64, targetID: Int64?)]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO copied_row (source, table_name, source_id, target_id) VALUES (?, ?, ?, ?)")
+        for row in rows { try statement.execute(arguments: [source, table, row.sourceID, row.targetID]) }
+    }
+
+    func tokenHash(named name: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT token_hash FROM api_token WHERE name = ?", arguments: [name])
+    }
+
+    func hasToken(hash: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_token WHERE token_hash = ?)", arguments: [hash]) ?? false
+    }
+
+    func audit(_ event: AuditEvent) throws { try AppDatabase.appendAudit(event, in: db) }
+}
+
+/// The positions of a table's key columns among the copied columns.
+private func keyColumns(_ table: StoreCopy.Table, columns: [String]) throws -> [Int] {
+    let keyIndexes = table.key.compactMap { columns.firstIndex(of: $0) }
+    guard keyIndexes.count == table.key.count else { throw StoreCopy.Problem("\(table.name) lacks its key columns") }
+    return keyIndexes
 }
 
 /// The copy of one table after another, within the one transaction.
-private struct Copier {
-    let connection: PostgresConnection
+private struct Copier<Target: CopyTarget> {
+    let target: Target
     let db: Database
     let source: String
-    /// The target's column types (information_schema's data_type), by table and column.
+    /// The target's column types, by table and column.
     let types: [String: [String: String]]
     /// Source id → target id, by table (0 for rows of tables without ids), from earlier copies and this one.
     var copied: [String: [Int64: Int64]]
 
-    /// Rows per INSERT, within PostgreSQL's 65 535 parameters.
-    private func batchSize(columns: Int) -> Int { max(1, min(500, 30_000 / max(1, columns))) }
+    /// Rows read from the box before they are written.
+    private let batchSize = 500
 
     mutating func copy(_ table: StoreCopy.Table, progress: (StoreCopy.Progress) -> Void) throws -> StoreCopy.TableCount {
         var count = StoreCopy.TableCount(table: table.name, label: table.label)
@@ -176,8 +418,7 @@ private struct Copier {
         progress(.init(table: table.name, label: table.label, done: 0, total: total, finished: false))
         let list = columns.map(quoted).joined(separator: ", ")
         let cursor = try Row.fetchCursor(db, sql: "SELECT rowid, \(list) FROM \(quoted(table.name)) ORDER BY rowid")
-        var pending: [(sourceID: Int64, values: [String?])] = []
-        let size = batchSize(columns: columns.count + 1)
+        var pending: [(sourceID: Int64, values: [DatabaseValue])] = []
         while let row = try cursor.next() {
             let values = Array(row.databaseValues)
             guard let sourceID = Int64.fromDatabaseValue(values[0]) else { throw StoreCopy.Problem("a row of \(table.name) without rowid") }
@@ -186,20 +427,20 @@ private struct Copier {
                 count.earlier += 1
                 continue
             }
-            var texts: [String?] = []
+            var remapped: [DatabaseValue] = []
             for (index, column) in columns.enumerated() {
                 let value = values[index + 1]
                 if let referenced = table.references[column], let id = Int64.fromDatabaseValue(value) {
-                    guard let target = copied[referenced]?[id] else {
+                    guard let targetID = copied[referenced]?[id] else {
                         throw StoreCopy.Problem("\(table.name) row \(sourceID): \(column) names \(referenced) row \(id), which the box does not have")
                     }
-                    texts.append(String(target))
+                    remapped.append(targetID.databaseValue)
                 } else {
-                    texts.append(libpqText(value, type: targetTypes[column] ?? "text"))
+                    remapped.append(value)
                 }
             }
-            pending.append((sourceID, adjusted(table.name, columns: columns, texts)))
-            if pending.count >= size {
+            pending.append((sourceID, target.adjusted(table.name, columns: columns, remapped)))
+            if pending.count >= batchSize {
                 try insert(table, columns: columns, types: targetTypes, rows: pending, count: &count)
                 pending.removeAll(keepingCapacity: true)
                 progress(.init(table: table.name, label: table.label, done: done, total: total, finished: false))
@@ -210,60 +451,18 @@ private struct Copier {
         return count
     }
 
-    /// What a table's rows need besides their values: `search_name` as the PostgreSQL customer store writes it.
-    private func adjusted(_ table: String, columns: [String], _ texts: [String?]) -> [String?] {
-        guard table == "customer", let search = columns.firstIndex(of: "search_name"),
-              let given = columns.firstIndex(of: "given_name"), let family = columns.firstIndex(of: "family_name") else { return texts }
-        var texts = texts
-        // As PostgresStore+Customers.swift's searchName: the folded full name's words joined by single spaces.
-        texts[search] = SearchText.fold("\(texts[given] ?? "") \(texts[family] ?? "")")
-            .split { !$0.isLetter && !$0.isNumber }.joined(separator: " ")
-        return texts
-    }
-
     private mutating func insert(_ table: StoreCopy.Table, columns: [String], types: [String: String],
-                                 rows: [(sourceID: Int64, values: [String?])], count: inout StoreCopy.TableCount) throws {
+                                 rows: [(sourceID: Int64, values: [DatabaseValue])], count: inout StoreCopy.TableCount) throws {
         var rows = rows
         if table.name == "api_token" { rows = try renamingTokens(rows, columns: columns) }
-        var parameters: [String?] = []
-        var tuples: [String] = []
-        var ids: [Int64] = []
+        let result = try target.insert(table, columns: columns, types: types, rows: rows.map(\.values))
+        var targets = result.ids
+        count.copied += result.count
         if table.hasID {
-            // Ids from the table's own identity sequence, so each source row knows its target row (and later inserts
-            // by the application never collide with them).
-            ids = try connection.rows("SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id FROM generate_series(1, $2::integer)",
-                                      [table.name, String(rows.count)]).compactMap { $0.int64("id") }
-            guard ids.count == rows.count else { throw StoreCopy.Problem("no ids for \(table.name)") }
-        }
-        let casts = columns.map { "::" + (types[$0] ?? "text") }
-        for (index, row) in rows.enumerated() {
-            var placeholders: [String] = []
-            if table.hasID {
-                parameters.append(String(ids[index]))
-                placeholders.append("$\(parameters.count)::bigint")
-            }
-            for (column, value) in row.values.enumerated() {
-                parameters.append(value)
-                placeholders.append("$\(parameters.count)\(casts[column])")
-            }
-            tuples.append("(" + placeholders.joined(separator: ", ") + ")")
-        }
-        let names = ((table.hasID ? ["id"] : []) + columns).map(quoted).joined(separator: ", ")
-        let conflict = table.key.isEmpty ? "" : " ON CONFLICT (\(table.key.map(quoted).joined(separator: ", "))) DO NOTHING"
-        let result = try connection.execute("""
-            INSERT INTO \(quoted(table.name)) (\(names)) \(table.hasID ? "OVERRIDING SYSTEM VALUE " : "")VALUES \(tuples.joined(separator: ", "))\
-            \(conflict)\(table.hasID ? " RETURNING id" : "")
-            """, parameters)
-        var targets: [Int64?] = Array(repeating: nil, count: rows.count)
-        if table.hasID {
-            let inserted = Set(result.all.compactMap { $0.int64("id") })
-            var missing: [Int] = []
-            for index in rows.indices {
-                if inserted.contains(ids[index]) { targets[index] = ids[index]; count.copied += 1 } else { missing.append(index) }
-            }
+            let missing = rows.indices.filter { targets[$0] == nil }
             if !missing.isEmpty {
                 // The rows that met one already in the target: that one stays, and the box's row becomes it.
-                for (index, id) in try existing(table, columns: columns, types: types, rows: missing.map { ($0, rows[$0].values) }) {
+                for (index, id) in try target.existing(table, columns: columns, types: types, rows: missing.map { ($0, rows[$0].values) }) {
                     targets[index] = id
                 }
                 for index in missing {
@@ -274,61 +473,28 @@ private struct Copier {
                 }
             }
         } else {
-            count.copied += result.affected
-            count.merged += rows.count - result.affected
+            count.merged += rows.count - result.count
         }
-        var mapping: [String?] = [source, table.name]
-        var records: [String] = []
-        for (index, row) in rows.enumerated() {
-            mapping.append(String(row.sourceID))
-            mapping.append(targets[index].map { String($0) })
-            records.append("($1, $2, $\(mapping.count - 1)::bigint, $\(mapping.count)::bigint)")
-            copied[table.name, default: [:]][row.sourceID] = targets[index] ?? 0
-        }
-        try connection.execute("INSERT INTO copied_row (source, table_name, source_id, target_id) VALUES \(records.joined(separator: ", "))",
-                               mapping)
-    }
-
-    /// The target ids of rows whose key is in the target already, by the rows' index.
-    private func existing(_ table: StoreCopy.Table, columns: [String], types: [String: String],
-                          rows: [(index: Int, values: [String?])]) throws -> [(Int, Int64)] {
-        let keyIndexes = table.key.compactMap { columns.firstIndex(of: $0) }
-        guard keyIndexes.count == table.key.count else { throw StoreCopy.Problem("\(table.name) lacks its key columns") }
-        var parameters: [String?] = []
-        var tuples: [String] = []
-        for row in rows {
-            parameters.append(String(row.index))
-            var placeholders = ["$\(parameters.count)::integer"]
-            for keyIndex in keyIndexes {
-                parameters.append(row.values[keyIndex])
-                placeholders.append("$\(parameters.count)::\(types[columns[keyIndex]] ?? "text")")
-            }
-            tuples.append("(" + placeholders.joined(separator: ", ") + ")")
-        }
-        let aliases = ["i"] + table.key.indices.map { "k\($0)" }
-        let join = table.key.enumerated().map { "t.\(quoted($1)) = v.k\($0)" }.joined(separator: " AND ")
-        return try connection.rows("""
-            SELECT v.i, t.id FROM (VALUES \(tuples.joined(separator: ", "))) AS v(\(aliases.joined(separator: ", ")))
-            JOIN \(quoted(table.name)) t ON \(join)
-            """, parameters).compactMap { row in row.int("i").flatMap { index in row.int64("id").map { (index, $0) } } }
+        try target.remember(source: source, table: table.name, rows: rows.indices.map { (rows[$0].sourceID, targets[$0]) })
+        for (index, row) in rows.enumerated() { copied[table.name, default: [:]][row.sourceID] = targets[index] ?? 0 }
     }
 
     /// API token names are unique too: a box's token whose name another token of the target has already (with another
     /// hash) is copied as "name-2" (or -3, …), so both keep working.
-    private func renamingTokens(_ rows: [(sourceID: Int64, values: [String?])], columns: [String]) throws -> [(sourceID: Int64, values: [String?])] {
+    private func renamingTokens(_ rows: [(sourceID: Int64, values: [DatabaseValue])],
+                                columns: [String]) throws -> [(sourceID: Int64, values: [DatabaseValue])] {
         guard let nameIndex = columns.firstIndex(of: "name"), let hashIndex = columns.firstIndex(of: "token_hash") else { return rows }
         var taken = Set<String>()
         return try rows.map { original in
             var row = original
-            guard let name = row.values[nameIndex], let hash = row.values[hashIndex] else { return row }
-            let holder = try connection.rows("SELECT token_hash FROM api_token WHERE name = $1", [name]).first
-            guard let holder, holder.string("token_hash") != hash else { taken.insert(name); return row }
-            if try !connection.rows("SELECT 1 FROM api_token WHERE token_hash = $1", [hash]).isEmpty { return row }  // merged anyway
+            guard let name = String.fromDatabaseValue(row.values[nameIndex]), let hash = String.fromDatabaseValue(row.values[hashIndex]) else { return row }
+            guard let holder = try target.tokenHash(named: name), holder != hash else { taken.insert(name); return row }
+            if try target.hasToken(hash: hash) { return row }  // merged anyway
             var suffix = 2
             while true {
                 let candidate = String(name.prefix(60)) + "-\(suffix)"
-                if !taken.contains(candidate), try connection.rows("SELECT 1 FROM api_token WHERE name = $1", [candidate]).isEmpty {
-                    row.values[nameIndex] = candidate
+                if !taken.contains(candidate), try target.tokenHash(named: candidate) == nil {
+                    row.values[nameIndex] = candidate.databaseValue
                     taken.insert(candidate)
                     return row
                 }

@@ -22,9 +22,12 @@ struct DatabaseOptions: ParsableArguments {
     /// A PostgreSQL address (`postgres://…`, also from `BALIE_DATABASE_URL`) rather than a SQLite file.
     var postgresAddress: String? {
         let address = database ?? Environment.value("DATABASE_URL") ?? Environment.value("DATABASE")
-        guard let address, address.hasPrefix("postgres://") || address.hasPrefix("postgresql://") else { return nil }
+        guard let address, Self.isPostgres(address) else { return nil }
         return address
     }
+
+    /// Whether a database address names PostgreSQL (else it is a SQLite file's path).
+    static func isPostgres(_ address: String) -> Bool { address.hasPrefix("postgres://") || address.hasPrefix("postgresql://") }
 
     var path: String { database ?? Environment.value("DATABASE") ?? "balie.sqlite" }
 
@@ -77,6 +80,17 @@ struct Migrate: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
+        if let address = database.postgresAddress {
+            // The operator's step before instances start as an application role that may not change the schema.
+            let applied: [String]
+            do {
+                applied = try PostgresMigrator(pool: PostgresPool(address: address, size: 1)).migrate()
+            } catch {
+                throw CommandError("Cannot migrate the PostgreSQL database: \(error)")
+            }
+            print("The PostgreSQL database is at migration \(applied.last ?? "none").")
+            return
+        }
         let db = try database.open()
         print("Database \(database.path) is at migration \(try db.appliedMigrations().last ?? "none").")
     }

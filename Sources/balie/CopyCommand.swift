@@ -3,11 +3,12 @@ import BalieCore
 import BalieStore
 import Foundation
 
-/// `balie copy`: a branch box's SQLite file into the central PostgreSQL database (issue #19, moving boxes together).
+/// `balie copy`: a branch box's SQLite file into the central PostgreSQL database, or into another SQLite file (issue #19,
+/// moving boxes together).
 struct CopyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
-        abstract: "Copy a branch box's whole history from its SQLite file into the central PostgreSQL database.",
+        abstract: "Copy a branch box's whole history from its SQLite file into the central PostgreSQL database or another SQLite file.",
         discussion: """
             Copied, in this order: \(StoreCopy.copiedTables.joined(separator: ", ")).
             Merged with what the target has already: customers by customer number (the target's row stays; the box's
@@ -22,11 +23,12 @@ struct CopyCommand: ParsableCommand {
             """)
 
     @Option(help: "The branch box's SQLite file.") var from: String
-    @Option(help: "The central PostgreSQL database, postgres://… (env BALIE_DATABASE_URL).") var to: String?
+    @Option(help: "Where to: the central PostgreSQL database, postgres://… (env BALIE_DATABASE_URL), or another SQLite file (made when missing).")
+    var to: String?
 
     func run() throws {
-        guard let address = to ?? Environment.value("DATABASE_URL"), address.hasPrefix("postgres://") || address.hasPrefix("postgresql://") else {
-            throw CommandError("Give the central database with --to postgres://….")
+        guard let address = to ?? Environment.value("DATABASE_URL"), !address.isEmpty else {
+            throw CommandError("Give the target with --to postgres://… or --to FILE.sqlite.")
         }
         guard FileManager.default.fileExists(atPath: from) else { throw CommandError("There is no file \(from).") }
         let box: AppDatabase
@@ -35,23 +37,36 @@ struct CopyCommand: ParsableCommand {
         } catch {
             throw CommandError("Cannot open the box's database \(from): \(error)")
         }
-        let target: PostgresStore
-        do {
-            target = try PostgresStore(address: address, connections: 1, statementTimeoutMilliseconds: 300_000)
-        } catch {
-            throw CommandError("Cannot open the PostgreSQL database: \(error)")
-        }
         let terminal = isatty(STDERR_FILENO) == 1
+        let report: (StoreCopy.Progress) -> Void = { progress in
+            let line = "\(progress.label) \(Self.grouped(progress.done))/\(Self.grouped(progress.total))"
+            if terminal {
+                FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K" + (progress.finished ? "\n" : "")).utf8))
+            } else if progress.finished {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        }
         let summary: StoreCopy.Summary
         do {
-            summary = try StoreCopy.copy(from: box, to: target) { progress in
-                let line = "\(progress.label) \(Self.grouped(progress.done))/\(Self.grouped(progress.total))"
-                if terminal {
-                    FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K" + (progress.finished ? "\n" : "")).utf8))
-                } else if progress.finished {
-                    FileHandle.standardError.write(Data((line + "\n").utf8))
+            if DatabaseOptions.isPostgres(address) {
+                let target: PostgresStore
+                do {
+                    target = try PostgresStore(address: address, connections: 1, statementTimeoutMilliseconds: 300_000)
+                } catch {
+                    throw CommandError("Cannot open the PostgreSQL database: \(error)")
                 }
+                summary = try StoreCopy.copy(from: box, to: target, progress: report)
+            } else {
+                let target: AppDatabase
+                do {
+                    target = try AppDatabase(path: address, readers: 1)
+                } catch {
+                    throw CommandError("Cannot open the target database \(address): \(error)")
+                }
+                summary = try StoreCopy.copy(from: box, to: target, progress: report)
             }
+        } catch let error as CommandError {
+            throw error
         } catch {
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             throw CommandError("Nothing copied from \(from): \(error)")

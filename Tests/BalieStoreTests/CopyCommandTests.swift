@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// `balie copy` end to end: the built binary fills a box with the demo data, copies it into a database on the tests'
-/// PostgreSQL server (`TestPostgres`: a temporary folder, a free port, stopped at the end), and copies it again.
+/// PostgreSQL server (`TestPostgres`: a temporary folder, a free port, stopped at the end) or into another SQLite file,
+/// and copies it again.
 @Suite struct CopyCommandTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let binary = root.appendingPathComponent(".build/debug/balie").path
@@ -41,9 +42,10 @@ import Testing
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
-    /// One number from the target, by psql.
+    /// One number from a database, by psql for PostgreSQL and the sqlite3 shell for a file.
     func count(_ address: String, _ sql: String) throws -> Int? {
-        let result = try Self.run("/usr/bin/psql", [address, "-X", "-q", "-t", "-A", "-c", sql])
+        let result = address.hasPrefix("postgres://") ? try Self.run("/usr/bin/psql", [address, "-X", "-q", "-t", "-A", "-c", sql])
+                                                      : try Self.run("/usr/bin/sqlite3", ["-readonly", address, sql])
         return Int(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -98,9 +100,15 @@ import Testing
         let box = FileManager.default.temporaryDirectory.appendingPathComponent("copy-box-\(UUID().uuidString).sqlite").path
         defer { Self.remove(box) }
         #expect(try balie(["migrate", "--database", box]).status == 0)
-        let notPostgres = try balie(["copy", "--from", box, "--to", "other.sqlite"])
-        #expect(notPostgres.status != 0)
-        #expect(notPostgres.errors.contains("--to postgres://"))
+        let noTarget = try balie(["copy", "--from", box, "--to", ""])
+        #expect(noTarget.status != 0)
+        #expect(noTarget.errors.contains("--to postgres://… or --to FILE.sqlite"))
+        let noFolder = try balie(["copy", "--from", box, "--to", "/nonexistent/other.sqlite"])
+        #expect(noFolder.status != 0)
+        #expect(noFolder.errors.contains("Cannot open the target database"))
+        let itself = try balie(["copy", "--from", box, "--to", box])
+        #expect(itself.status != 0)
+        #expect(itself.errors.contains("the box and the target are the same database"), "\(itself.errors)")
         let unreachable = try balie(["copy", "--from", box, "--to", "postgres://balie@127.0.0.1:1/balie?connect_timeout=2"])
         #expect(unreachable.status != 0)
         #expect(unreachable.errors.contains("Cannot open the PostgreSQL database"))
@@ -112,6 +120,40 @@ import Testing
         for table in ["customer", "assisted_session", "audit_event", "staff_session", "sign_in_failure", "kiosk_enrolment"] {
             #expect(help.output.contains(table), "\(table)")
         }
+    }
+
+    /// The one-database-per-kiosk boxes of a branch become one file: the demo box into an empty SQLite file, twice.
+    @Test func copiesTheDemoBoxIntoAnotherSQLiteFileOnceAndASecondTimeNothing() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("copy-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let box = folder.appendingPathComponent("kiosk-1.sqlite").path, target = folder.appendingPathComponent("branch.sqlite").path
+        let demo = try balie(["demo", "--database", box, "--task-catalog", Self.root.appendingPathComponent("deploy/task-catalog.json").path])
+        #expect(demo.status == 0, "\(demo.output)\(demo.errors)")
+
+        let first = try balie(["copy", "--from", box, "--to", target])
+        #expect(first.status == 0, "\(first.output)\(first.errors)")
+        #expect(first.errors.split(separator: "\n").count == 20, "\(first.errors)")
+        for table in ["customer", "contact", "consent", "message", "follow_up", "assisted_session", "session_step", "session_note", "staff_call"] {
+            let inBox = try count(box, "SELECT count(*) FROM \(table)")
+            #expect(inBox ?? 0 > 0, "\(table)")
+            #expect(try count(target, "SELECT count(*) FROM \(table)") == inBox, "\(table)")
+        }
+        // Every audit row of the box, and one for the copy.
+        #expect(try count(target, "SELECT count(*) FROM audit_event") == (try count(box, "SELECT count(*) FROM audit_event")).map { $0 + 1 })
+        #expect(try count(target, "SELECT count(*) FROM audit_event WHERE action = 'copied'") == 1)
+        // References followed their rows, and the name search index follows the customers.
+        #expect(try count(target, "SELECT count(*) FROM session_step s JOIN session_task t ON t.id = s.session_task_id WHERE t.session_id <> s.session_id") == 0)
+        #expect(try count(target, "SELECT count(*) FROM customer_name WHERE customer_name MATCH 'vries'")
+                == (try count(box, "SELECT count(*) FROM customer_name WHERE customer_name MATCH 'vries'")))
+        #expect(try Self.run("/usr/bin/sqlite3", [target, "PRAGMA integrity_check"]).output == "ok\n")
+
+        let second = try balie(["copy", "--from", box, "--to", target])
+        #expect(second.status == 0, "\(second.output)\(second.errors)")
+        #expect(second.output.contains("Nothing new to copy"), "\(second.output)")
+        #expect(try count(target, "SELECT count(*) FROM audit_event") == (try count(box, "SELECT count(*) FROM audit_event")).map { $0 + 1 })
+        // The copy serves: the file is a Balie database like any other.
+        #expect(try balie(["check", "--database", target]).status == 0)
     }
 
     static func grouped(_ number: Int) -> String {

@@ -4,8 +4,9 @@ import GRDB
 import Testing
 @testable import BalieStore
 
-/// `StoreCopy` (issue #19, moving boxes together): a branch box's SQLite history into a PostgreSQL database that has
-/// history of its own, read back through PostgresStore's repository methods.
+/// `StoreCopy` (issue #19, moving boxes together): a branch box's SQLite history into a database that has history of
+/// its own, PostgreSQL (`balie copy --to postgres://…`) or another SQLite file (`--to other.sqlite`), read back through
+/// the target store's repository methods. Every test runs the same body for both targets.
 @Suite struct StoreCopyTests {
     private let base = Date(timeIntervalSince1970: 1_800_000_000.25)
     private let hashA = String(repeating: "a", count: 64), hashB = String(repeating: "b", count: 64)
@@ -85,10 +86,42 @@ import Testing
         return box
     }
 
+    /// An empty target of that kind.
+    private func emptyTarget(_ kind: String) throws -> StoreUnderTest {
+        kind == "sqlite" ? .sqlite(try AppDatabase(inMemoryNamed: UUID().uuidString)) : .postgres(try TestPostgres.store())
+    }
+
+    private func copy(_ box: AppDatabase, to target: StoreUnderTest, now: Date = Date(),
+                      progress: (StoreCopy.Progress) -> Void = { _ in }) throws -> StoreCopy.Summary {
+        switch target {
+        case .sqlite(let database): try StoreCopy.copy(from: box, to: database, now: now, progress: progress)
+        case .postgres(let store): try StoreCopy.copy(from: box, to: store, now: now, progress: progress)
+        }
+    }
+
+    /// The first column of the first row of a query (written with `?` placeholders), as text.
+    private func scalar(_ target: StoreUnderTest, _ sql: String, _ arguments: [String] = []) throws -> String? {
+        switch target {
+        case .sqlite(let database):
+            return try database.writer.read { db in
+                try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)).flatMap { row in
+                    row.databaseValues.first.flatMap { value in String.fromDatabaseValue(value) ?? Int64.fromDatabaseValue(value).map { String($0) } }
+                }
+            }
+        case .postgres(let store):
+            var numbered = "", index = 0
+            for character in sql {
+                if character == "?" { index += 1; numbered += "$\(index)" } else { numbered.append(character) }
+            }
+            return try store.query(numbered, arguments).first?.values.first ?? nil
+        }
+    }
+
     /// A target with history of its own: another branch with staff and a session (so the box's ids are taken), customer
     /// 100001 with another contact, and yusuf's account.
-    private func makeTarget() throws -> PostgresStore {
-        let target = try PostgresStore(address: try TestPostgres.server().newDatabase(), connections: 2)
+    private func makeTarget(_ kind: String) throws -> StoreUnderTest {
+        let under = try emptyTarget(kind)
+        let target = under.recordStore
         try target.insertBranch(Branch(code: "west", name: "West"))
         let piet = try #require(try target.insertStaff(staff("piet", "Piet Smit", .staff, ["west"])).id)
         try target.insertStaff(staff("yusuf", "Yusuf Demir", .remote, ["west"]))
@@ -101,29 +134,32 @@ import Testing
         try target.addTask(sessionID: try #require(other.id), SessionTask(taskID: "bankieren", names: ["nl": "Bankieren"], group: .banking,
                                                                           addedAt: base - 400))
         try target.appendAudit(AuditEvent(at: base - 300, action: .signIn, actorID: piet, subject: "piet", origin: "10.0.0.1"))
-        return target
+        return under
     }
 
     /// The target row a box row became.
-    private func target(_ store: PostgresStore, _ table: String, _ sourceID: Int64) throws -> Int64 {
-        try #require(try store.query("SELECT target_id FROM copied_row WHERE table_name = $1 AND source_id = $2",
-                                     [table, String(sourceID)]).first?.int64("target_id"))
+    private func target(_ store: StoreUnderTest, _ table: String, _ sourceID: Int64) throws -> Int64 {
+        let text = try scalar(store, "SELECT target_id FROM copied_row WHERE table_name = ? AND source_id = ?", [table, String(sourceID)])
+        return try #require(text.flatMap { Int64($0) })
     }
 
     /// Rows per table of the target, to prove that nothing changed.
-    private func rowCounts(_ store: PostgresStore) throws -> [String: Int] {
+    private func rowCounts(_ store: StoreUnderTest) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for table in StoreCopy.copiedTables + ["copied_row", "customer_name_word"] {
-            counts[table] = try store.query("SELECT count(*) AS n FROM \(table)").first?.int("n")
+        // Each store's name search index besides the tables: PostgreSQL's word table, SQLite's full-text index.
+        let index = if case .postgres = store { "customer_name_word" } else { "customer_name" }
+        for table in StoreCopy.copiedTables + ["copied_row", index] {
+            counts[table] = try scalar(store, "SELECT count(*) FROM \(table)").flatMap { Int($0) }
         }
         return counts
     }
 
-    @Test func copiesEveryRowWithItsReferencesAndMergesWhatTheTargetHas() throws {
+    @Test(arguments: ["sqlite", "postgres"]) func copiesEveryRowWithItsReferencesAndMergesWhatTheTargetHas(kind: String) throws {
         let box = try makeBox()
-        let target = try makeTarget()
+        let under = try makeTarget(kind)
+        let target = under.recordStore
         var reports: [StoreCopy.Progress] = []
-        let summary = try StoreCopy.copy(from: box.database, to: target, now: base + 1000) { reports.append($0) }
+        let summary = try copy(box.database, to: under, now: base + 1000) { reports.append($0) }
 
         #expect(summary.source == (try StoreCopy.source(of: box.database)))
         #expect(summary.source.hasPrefix("box:") && summary.source.count == 68)
@@ -156,7 +192,7 @@ import Testing
         #expect(anna.fullName == "Anna Jansen" && anna.branches == ["oost"])
         #expect(yusuf.fullName == "Yusuf Demir" && Set(yusuf.branches) == ["oost", "west"])
         #expect(try target.allStaff().count == 3)
-        #expect(try self.target(target, "staff", box.yusuf) == yusuf.id)
+        #expect(try self.target(under, "staff", box.yusuf) == yusuf.id)
 
         // The merged customer: one row (the target's), the contacts of both.
         #expect(try target.customerCount() == 3)
@@ -171,21 +207,23 @@ import Testing
         let fatma = try #require(try target.customerRecord(number: "100002", recentContacts: 10))
         #expect(fatma.customer.postcode == (try box.database.customer(number: "100002")?.postcode) && fatma.contactCount == 1)
         #expect(fatma.consents[.followUp]?.consent.given == false)
-        // search_name rewritten as the PostgreSQL store writes it (words joined by spaces), found by folded prefixes.
+        // The customer's search name, found by folded prefixes in either store.
         #expect(try box.database.writer.read { try String.fetchOne($0, sql: "SELECT search_name FROM customer WHERE number = '100002'") }
                 == "fatma-nur yilmaz")
-        #expect(try target.query("SELECT search_name FROM customer WHERE number = '100002'").first?.string("search_name") == "fatma nur yilmaz")
+        // In SQLite the box's own search_name stays; in PostgreSQL it is rewritten as that store writes it.
+        #expect(try scalar(under, "SELECT search_name FROM customer WHERE number = '100002'")
+                == (kind == "sqlite" ? "fatma-nur yilmaz" : "fatma nur yilmaz"))
         #expect(try target.searchCustomers(.name("yilm nu"), limit: 5).map(\.number) == ["100002"])
 
         // The session with its task, steps and note, attached to the target's customer and the new anna.
-        let sessionID = try self.target(target, "assisted_session", box.session)
+        let sessionID = try self.target(under, "assisted_session", box.session)
         #expect(sessionID != box.session)
         let session = try #require(try target.session(id: sessionID, details: true))
         #expect(session.customerID == jan.customer.id && session.staffID == anna.id)
         #expect(session.branch == "oost" && session.kiosk == "kiosk-1" && session.phase == .closed && session.waitingSeconds == 50)
         #expect(session.effortScore == 2 && session.selfReliance == .withALittleHelp && session.channelAdvice == .app)
         #expect(session.startedAt == base + 100)
-        let taskID = try self.target(target, "session_task", box.task)
+        let taskID = try self.target(under, "session_task", box.task)
         #expect(session.tasks.map(\.id) == [taskID])
         #expect(session.tasks.first?.names == ["nl": "DigiD aanvragen", "tr": "DigiD — ş"])
         #expect(session.tasks.first?.outcome == .resolved)
@@ -198,14 +236,14 @@ import Testing
                                              date: base + 100, actors: [.customerAlone, .staffOnBehalf], selfReliance: .withALittleHelp)])
 
         // The ticket points at the session and at who called it; booleans arrived as booleans.
-        let ticket = try #require(try target.ticket(id: try self.target(target, "queue_ticket", box.ticket)))
+        let ticket = try #require(try target.ticket(id: try self.target(under, "queue_ticket", box.ticket)))
         #expect(ticket.sessionID == sessionID && ticket.calledBy == anna.id && ticket.priority && ticket.desk == "balie 2")
         var expected = try #require(try box.database.ticket(id: box.ticket))
         (expected.id, expected.sessionID, expected.calledBy) = (ticket.id, sessionID, anna.id)
         #expect(ticket == expected)
 
         // The help request and its log.
-        let helpID = try self.target(target, "help_request", box.help)
+        let helpID = try self.target(under, "help_request", box.help)
         let help = try #require(try target.helpRequest(id: helpID))
         #expect(help.sessionID == sessionID && help.requestedBy == anna.id && help.helperID == yusuf.id && help.status == .accepted)
         let events = try target.helpEvents(requestID: helpID)
@@ -227,66 +265,77 @@ import Testing
         #expect(copyRow.detail?.contains("rows copied") == true)
     }
 
-    @Test func aSecondCopyAddsNothingAndAThirdOnlyWhatIsNew() throws {
+    @Test(arguments: ["sqlite", "postgres"]) func aSecondCopyAddsNothingAndAThirdOnlyWhatIsNew(kind: String) throws {
         let box = try makeBox()
-        let target = try makeTarget()
-        let first = try StoreCopy.copy(from: box.database, to: target)
-        let after = try rowCounts(target)
-        let second = try StoreCopy.copy(from: box.database, to: target)
+        let under = try makeTarget(kind)
+        let target = under.recordStore
+        let first = try copy(box.database, to: under)
+        let after = try rowCounts(under)
+        let second = try copy(box.database, to: under)
         #expect(second.copied == 0 && second.merged == 0)
         #expect(second.earlier == first.copied + first.merged)
         #expect(second.count("customer") == StoreCopy.TableCount(table: "customer", label: "customers", earlier: 2))
-        #expect(try rowCounts(target) == after)
+        #expect(try rowCounts(under) == after)
         #expect(try target.recentAudit(limit: 50).filter { $0.action == .copied }.count == 1)
 
         // The box went on working: only its new rows come over, attached to what came before.
         try box.database.addNote(sessionID: box.session, SessionNote(text: "Nagebeld", at: base + 5000))
-        let third = try StoreCopy.copy(from: box.database, to: target)
+        let third = try copy(box.database, to: under)
         #expect(third.copied == 1 && third.count("session_note")?.copied == 1)
-        let session = try #require(try target.session(id: try self.target(target, "assisted_session", box.session), details: true))
+        let session = try #require(try target.session(id: try self.target(under, "assisted_session", box.session), details: true))
         #expect(session.notes.map(\.text) == ["Volgende keer bril mee", "Nagebeld"])
         #expect(try target.recentAudit(limit: 50).filter { $0.action == .copied }.count == 2)
     }
 
-    @Test func aCopyThatFailsMidwayLeavesTheTargetAsItWas() throws {
+    @Test(arguments: ["sqlite", "postgres"]) func aCopyThatFailsMidwayLeavesTheTargetAsItWas(kind: String) throws {
         let box = try makeBox()
-        let target = try makeTarget()
+        let under = try makeTarget(kind)
+        let target = under.recordStore
         // The target's own ticket 1 of that day at oost: the box's ticket cannot come in (queue tickets come after
         // branches, staff, customers and sessions, so those were written and must go again).
         _ = try target.takeTicket(branch: "oost", day: day, group: .banking, priority: false, at: base)
-        let before = try rowCounts(target)
+        let before = try rowCounts(under)
         let audit = try target.recentAudit(limit: 50)
-        #expect(throws: StoreCopy.Problem.self) { try StoreCopy.copy(from: box.database, to: target) }
+        #expect(throws: StoreCopy.Problem.self) { try copy(box.database, to: under) }
         do {
-            _ = try StoreCopy.copy(from: box.database, to: target)
+            _ = try copy(box.database, to: under)
         } catch {
             #expect("\(error)".contains("queue tickets"))
-            #expect("\(error)".contains("already exists"))
+            #expect("\(error)".contains(kind == "sqlite" ? "UNIQUE constraint failed: queue_ticket" : "already exists"))
         }
-        #expect(try rowCounts(target) == before)
+        #expect(try rowCounts(under) == before)
         #expect(try target.recentAudit(limit: 50) == audit)
         #expect(try target.staff(username: "anna") == nil)
         #expect(try target.customer(number: "100002") == nil)
         #expect(before["copied_row"] == 0)
     }
 
-    @Test func anEmptyBoxCopiesNothingAndWritesNoAuditRow() throws {
+    @Test(arguments: ["sqlite", "postgres"]) func anEmptyBoxCopiesNothingAndWritesNoAuditRow(kind: String) throws {
         let box = try AppDatabase(inMemoryNamed: UUID().uuidString)
-        let target = try TestPostgres.store()
-        let summary = try StoreCopy.copy(from: box, to: target)
+        let under = try emptyTarget(kind)
+        let target = under.recordStore
+        let summary = try copy(box, to: under)
         #expect(summary.copied == 0 && summary.merged == 0 && summary.earlier == 0)
         #expect(summary.tables.count == StoreCopy.copiedTables.count)
         #expect(try target.recentAudit(limit: 5).isEmpty)
     }
 
-    @Test func aTokenWhoseNameIsTakenIsRenamed() throws {
+    @Test(arguments: ["sqlite", "postgres"]) func aTokenWhoseNameIsTakenIsRenamed(kind: String) throws {
         let box = try AppDatabase(inMemoryNamed: UUID().uuidString)
         _ = try box.insertToken(ApiToken(name: "crm", scopes: [.contactsRead], tokenHash: hashC, createdAt: base))
-        let target = try TestPostgres.store()
+        let under = try emptyTarget(kind)
+        let target = under.recordStore
         _ = try target.insertToken(ApiToken(name: "crm", scopes: [.customersRead], tokenHash: hashD, createdAt: base))
-        let summary = try StoreCopy.copy(from: box, to: target)
+        let summary = try copy(box, to: under)
         #expect(summary.count("api_token")?.copied == 1)
         #expect(try target.token(hash: hashC)?.name == "crm-2")
         #expect(try target.token(hash: hashD)?.name == "crm")
+    }
+
+    @Test func aBoxIsNotCopiedIntoItself() throws {
+        let box = try makeBox()
+        let before = try rowCounts(.sqlite(box.database))
+        #expect(throws: StoreCopy.Problem.self) { try StoreCopy.copy(from: box.database, to: box.database) }
+        #expect(try rowCounts(.sqlite(box.database)) == before)
     }
 }
