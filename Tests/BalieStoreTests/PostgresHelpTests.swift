@@ -432,6 +432,11 @@ import Testing
         var erasures: [Erasure] = [], remaining: [[[String]]] = []
         for store in try stores() {
             try seedHelpAndAudit(store)
+            if let postgres = store as? PostgresStore {
+                // The live events of both requests, as HelpChannels shares them across instances (SQLite keeps them in memory).
+                try postgres.publishLiveEvent(channel: "help:1", name: "message", data: #"{"text":"Hallo Zoë, klik op verder"}"#)
+                try postgres.publishLiveEvent(channel: "help:2", name: "message", data: #"{"text":"Hallo Piet"}"#)
+            }
             let needles = ["Zoë", "Yılmaz", "zoe yilmaz", "yilmaz", "zoe@example.org", "0612345678", "1011AB", "C-1001"]
             for needle in needles { #expect(try !traces(of: needle, in: store).isEmpty, "\(needle) is there before") }
             let piet = try #require(try store.exportCustomerJSON(number: "C-2002"))
@@ -479,6 +484,8 @@ import Testing
 
             if let postgres = store as? PostgresStore {
                 #expect(try postgres.query("SELECT count(*) AS n FROM customer_name_word WHERE customer_id = 1").first?.int("n") == 0)
+                #expect(try postgres.liveEvents(channel: "help:1", after: 0, limit: 10).isEmpty, "the message to her screen is gone from the live events")
+                #expect(try postgres.liveEvents(channel: "help:2", after: 0, limit: 10).map(\.data) == [#"{"text":"Hallo Piet"}"#])
                 // The tables were vacuumed after the commit: the dead row versions that held her values are gone.
                 let vacuumed = try postgres.query("""
                     SELECT relname::text AS t, n_dead_tup AS dead, last_vacuum IS NOT NULL AS done FROM pg_stat_user_tables

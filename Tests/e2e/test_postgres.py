@@ -66,6 +66,25 @@ class Postgres:
     def stop(self) -> None:
         self.run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
 
+    def query(self, sql: str, **params) -> list[tuple]:
+        """Rows of SQL run by psql on the test database, every value as text ('t'/'f' for booleans), NULL as None.
+        `:'name'` in the SQL is the parameter `name`, quoted by psql (the script goes on standard input, where psql
+        interpolates variables)."""
+        null, field, record = "\x1d", "\x1f", "\x1e"
+        command = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "balie", "-d", "balie", "-X", "-q", "-A", "-t",
+                   "-v", "ON_ERROR_STOP=1", "-F", field, "-R", record, "-P", f"null={null}"]
+        for name, value in params.items():
+            command += ["-v", f"{name}={value}"]
+        result = subprocess.run(command, input=sql, capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, f"psql: {result.stderr}\n{sql}"
+        text = result.stdout.rstrip("\n")
+        return [tuple(None if value == null else value for value in line.split(field)) for line in text.split(record) if line]
+
+    def value(self, sql: str, **params):
+        """The first value of the first row, or None when there is no row."""
+        rows = self.query(sql, **params)
+        return rows[0][0] if rows else None
+
 
 @pytest.fixture(scope="module")
 def postgres():

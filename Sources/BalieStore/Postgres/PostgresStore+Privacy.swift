@@ -83,7 +83,7 @@ extension PostgresStore: PrivacyRepository {
 
     /// The tables erasure changes rows of, vacuumed after it.
     private static let erasedTables = ["customer", "customer_name_word", "contact", "consent", "message", "follow_up", "assisted_session",
-                                       "session_task", "session_step", "session_note", "help_event", "audit_event"]
+                                       "session_task", "session_step", "session_note", "help_event", "live_event", "audit_event"]
 
     /// Erases a customer: every personal row goes, their sessions stay as anonymous statistics without free text,
     /// and audit rows about them keep who did what but no longer name them. Then the touched tables are vacuumed,
@@ -108,6 +108,11 @@ extension PostgresStore: PrivacyRepository {
                 // Messages a remote colleague sent to the screen are free text too.
                 try connection.execute("""
                     UPDATE help_event SET text = '' WHERE help_request_id IN (SELECT id FROM help_request WHERE session_id = ANY ($1::bigint[]))
+                    """, [sessions])
+                // And the live events of those requests (PostgresStore+LiveEvents), kept a day for streams that reconnect, carry
+                // the same messages: each request's channel, named "help:" and its id as HelpChannels names it.
+                try connection.execute("""
+                    DELETE FROM live_event WHERE channel IN (SELECT 'help:' || id FROM help_request WHERE session_id = ANY ($1::bigint[]))
                     """, [sessions])
             }
             // Contacts, consents, messages, follow-ups and the name's search words go with the customer (ON DELETE
