@@ -178,9 +178,21 @@ enum SingleKiosk {
         let branchCode: String, kioskName: String
         do { branchCode = try BranchRules.code(code) } catch { throw ValidationError("--branch must be 2 to 32 lower-case letters, digits or dashes.") }
         do { kioskName = try KioskRules.name(name) } catch { throw ValidationError("--kiosk must be 1 to 64 characters, without / or control characters.") }
-        if try db.branch(code: branchCode) == nil { try db.insertBranch(Branch(code: branchCode, name: branchCode)) }
+        // Instances of a central deployment that start together may both find them missing: the one that loses the
+        // insert finds the other's row, which is as good.
+        if try db.branch(code: branchCode) == nil {
+            do {
+                try db.insertBranch(Branch(code: branchCode, name: branchCode))
+            } catch BranchRules.Problem.codeTaken {
+                guard try db.branch(code: branchCode) != nil else { throw BranchRules.Problem.codeTaken }
+            }
+        }
         if try db.kiosk(name: kioskName, branchCode: branchCode) == nil {
-            try db.insertKiosk(Kiosk(name: kioskName, branchCode: branchCode, kind: .customer, createdAt: Date()))
+            do {
+                try db.insertKiosk(Kiosk(name: kioskName, branchCode: branchCode, kind: .customer, createdAt: Date()))
+            } catch KioskRules.Problem.nameTaken {
+                guard try db.kiosk(name: kioskName, branchCode: branchCode) != nil else { throw KioskRules.Problem.nameTaken }
+            }
         }
         return KioskShortcut(kiosk: kioskName, branch: branchCode)
     }
