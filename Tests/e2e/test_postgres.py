@@ -34,9 +34,10 @@ def free_port() -> int:
 
 
 class Postgres:
-    """A PostgreSQL server of the test's own."""
+    """A PostgreSQL server of the test's own. `settings` go into its postgresql.conf before the first start
+    (archiving, replication); `initdb=False` leaves `data` empty, for the caller to fill (pg_basebackup) and start."""
 
-    def __init__(self):
+    def __init__(self, settings: dict[str, str] | None = None, initdb: bool = True):
         bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not bins:
             pytest.fail("PostgreSQL's server programs are missing: apt-get install postgresql (make test does)", pytrace=False)
@@ -46,10 +47,24 @@ class Postgres:
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:
             shutil.chown(self.folder, "postgres", "postgres")
-        self.run("initdb", "-D", str(self.folder / "data"), "-U", "balie", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+        if not initdb:
+            return
+        self.run("initdb", "-D", str(self.data), "-U", "balie", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+        self.configure(settings or {})
         self.start()
         subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "balie", "-d", "postgres", "-q", "-c",
                         "CREATE DATABASE balie"], check=True, capture_output=True, timeout=30)
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
+    def configure(self, settings: dict[str, str]) -> None:
+        """Appended to postgresql.conf, where the last line of a name wins; read at the next start."""
+        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            for name, value in settings.items():
+                escaped = value.replace("'", "''")
+                conf.write(f"{name} = '{escaped}'\n")
 
     @property
     def address(self) -> str:
@@ -60,11 +75,11 @@ class Postgres:
                        cwd="/tmp", stdin=subprocess.DEVNULL)
 
     def start(self) -> None:
-        self.run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"), "-w", "-t", "60", "-o",
+        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-t", "60", "-o",
                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
 
     def stop(self) -> None:
-        self.run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+        self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def query(self, sql: str, **params) -> list[tuple]:
         """Rows of SQL run by psql on the test database, every value as text ('t'/'f' for booleans), NULL as None.
@@ -442,7 +457,10 @@ def test_two_instances_starting_together_on_an_empty_database_migrate_once_and_s
     assert count == distinct and int(count) >= 5, f"migrations applied: {applied}"
 
 
-def test_commands_that_need_a_file_say_so(postgres):
-    result = balie_cli("backup", "--database", postgres.address, tempfile.mkdtemp(prefix="balie-backup-"))
-    assert result.returncode != 0 and "SQLite file" in (result.stdout + result.stderr)
+def test_commands_that_need_a_file_say_so(postgres, instances):
+    """backup and check are SQLite's; migrate and the rest work on PostgreSQL too (instances: nina is there)."""
+    for args in (("backup", tempfile.mkdtemp(prefix="balie-backup-")), ("check",)):
+        result = balie_cli(args[0], "--database", postgres.address, *args[1:])
+        assert result.returncode != 0 and "SQLite file" in (result.stdout + result.stderr), args
+    assert re.fullmatch(r"The PostgreSQL database is at migration p\d+-[a-z-]+\.\n", cli(postgres, "migrate"))
     assert re.search(r"nina\tstaff\tnoord\tactive", cli(postgres, "staff", "list"))
