@@ -111,9 +111,24 @@ public enum StoreCopy {
     public static func copy(from box: AppDatabase, to target: PostgresStore, now: Date = Date(),
                             progress: (Progress) -> Void = { _ in }) throws -> Summary {
         let source = try source(of: box)
-        return try target.write { (connection) throws -> Summary in
-            // Two copies of the same box at once: the second waits for the first, then finds its rows copied.
-            try connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ["balie-copy " + source])
+        // Two copies of the same box at once: the second waits for the first, then finds its rows copied.
+        guard let summary = try copy(from: box, source: source, to: target, lock: "balie-copy " + source, onlyIntoEmpty: false,
+                                     now: now, progress: progress) else { throw Problem("nothing was copied") }
+        return summary
+    }
+
+    /// Copies `box` into the central database only if it has no staff and no customers yet (else nil, nothing copied),
+    /// checked under one lock: instances started together with `--demo` fill the database once.
+    public static func copyIntoEmpty(from box: AppDatabase, to target: PostgresStore, now: Date = Date()) throws -> Summary? {
+        try copy(from: box, source: try source(of: box), to: target, lock: "balie-copy into empty", onlyIntoEmpty: true,
+                 now: now, progress: { _ in })
+    }
+
+    private static func copy(from box: AppDatabase, source: String, to target: PostgresStore, lock: String, onlyIntoEmpty: Bool,
+                             now: Date, progress: (Progress) -> Void) throws -> Summary? {
+        try target.write { (connection) throws -> Summary? in
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [lock])
+            if onlyIntoEmpty, try connection.rows("SELECT 1 FROM staff UNION ALL SELECT 1 FROM customer LIMIT 1").count > 0 { return nil }
             return try box.writer.read { (db) throws -> Summary in
                 try run(from: db, source: source, to: PostgresCopyTarget(connection: connection), now: now, progress: progress)
             }

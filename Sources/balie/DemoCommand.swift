@@ -21,6 +21,15 @@ struct DemoCommand: ParsableCommand {
         } catch {
             throw CommandError("Cannot read the task catalogue \(path): \(error)")
         }
+        if let address = database.postgresAddress {
+            let store: PostgresStore
+            do { store = try PostgresStore(address: address, connections: 1) } catch { throw CommandError("Cannot open the PostgreSQL database: \(error)") }
+            guard let summary = try DemoData.fill(store, catalog: catalog) else {
+                throw CommandError("The database already has staff or customers; demo data only goes into an empty database.")
+            }
+            print(summary)
+            return
+        }
         let db = try database.open()
         guard let summary = try DemoData.fill(db, catalog: catalog) else {
             throw CommandError("The database \(database.path) already has staff or customers; demo data only goes into an empty database.")

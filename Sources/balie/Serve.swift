@@ -121,13 +121,15 @@ struct Serve: ParsableCommand {
         let lock = database.postgresAddress == nil ? try ServeLock.acquire(database.path) : nil
         defer { lock?.release() }
         let isDemo = Environment.flag("DEMO", demo)
-        if isDemo && database.postgresAddress != nil {
-            throw ValidationError("--demo fills a SQLite file; for PostgreSQL, make the demo file with `balie demo` and copy it.")
-        }
         // A connection per worker thread, and a few for streams and the daily jobs.
         let db = try database.openStore(connections: server.threads + 4)
-        if isDemo, let sqlite = db as? AppDatabase {
-            try DemoData.fill(sqlite, catalog: try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: web.taskCatalogPath))))
+        if isDemo {
+            let catalog = try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: web.taskCatalogPath)))
+            if let sqlite = db as? AppDatabase {
+                try DemoData.fill(sqlite, catalog: catalog)
+            } else if let postgres = db as? PostgresStore {
+                try DemoData.fill(postgres, catalog: catalog)
+            }
         }
         if (shortcutKiosk == nil) != (shortcutBranch == nil) { throw ValidationError("--kiosk and --branch go together.") }
         if let shortcutKiosk, let shortcutBranch {

@@ -464,3 +464,41 @@ def test_commands_that_need_a_file_say_so(postgres, instances):
         assert result.returncode != 0 and "SQLite file" in (result.stdout + result.stderr), args
     assert re.fullmatch(r"The PostgreSQL database is at migration p\d+-[a-z-]+\.\n", cli(postgres, "migrate"))
     assert re.search(r"nina\tstaff\tnoord\tactive", cli(postgres, "staff", "list"))
+
+
+def test_the_demo_fills_an_empty_central_database_once(postgres, start_server):
+    """`balie serve --demo` on PostgreSQL: two instances started together on an empty database fill it once (the demo
+    box is made in memory and copied in under one lock); `balie demo` refuses a database that has people in it."""
+    import threading
+
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "balie", "-d", "postgres", "-q", "-c",
+                    "CREATE DATABASE balie_demo"], check=True, capture_output=True, timeout=30)
+    address = postgres.address.replace("/balie?", "/balie_demo?")
+    started: list = []
+    threads = [threading.Thread(target=lambda: started.append(start_server("--database", address, "--demo"))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    assert len(started) == 2
+
+    def count(sql: str) -> int:
+        return int(subprocess.run(["psql", address, "-At", "-c", sql], capture_output=True, text=True, timeout=30).stdout)
+
+    assert count("SELECT count(*) FROM customer") == 300
+    assert count("SELECT count(DISTINCT number) FROM customer") == 300
+    assert count("SELECT count(*) FROM staff WHERE username = 'anna'") == 1
+    assert count("SELECT count(*) FROM assisted_session") > 1000
+    # Either instance serves the demo: sanne's insights show the history, the demo kiosk is the local browser.
+    for server in started:
+        client = requests.Session()
+        page = client.get(server.url("/sign-in"), timeout=TIMEOUT)
+        response = client.post(server.url("/sign-in"), data={"csrf": csrf_of(page.text), "username": "sanne",
+                                                             "password": "demo-kiosk-2026"}, allow_redirects=False, timeout=TIMEOUT)
+        assert response.status_code == 303
+        insights = client.get(server.url("/insights"), timeout=TIMEOUT)
+        assert insights.status_code == 200 and "<svg" in insights.text
+        assert requests.get(server.url("/"), timeout=TIMEOUT).status_code == 200
+    again = balie_cli("demo", "--database", address)
+    assert again.returncode != 0 and "already has staff or customers" in again.stderr
+    assert count("SELECT count(*) FROM customer") == 300

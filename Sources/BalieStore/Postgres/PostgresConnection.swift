@@ -57,13 +57,41 @@ final class PostgresConnection {
 
     var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    /// Runs one statement with `$1…` parameters sent separately from the SQL (never spliced into it).
-    /// A nil parameter is SQL NULL.
+    /// Statements prepared on this connection (parsed and planned once), by their SQL: the name each has.
+    private var prepared: [String: String] = [:]
+    /// The application has about two hundred statements; SQL made on the fly beyond that (`balie copy`'s many-row
+    /// inserts) runs unprepared rather than filling the server's memory.
+    static let preparedStatementLimit = 512
+
+    /// Runs one statement with `$1…` parameters sent separately from the SQL (never spliced into it), as a prepared
+    /// statement of this connection. A nil parameter is SQL NULL.
     @discardableResult
     func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
+        let name = try preparedName(sql, parameterCount: parameters.count)
         let result = withParameterPointers(parameters) { values, count in
-            PQexecParams(handle, sql, Int32(count), nil, values, nil, nil, 0)
+            if let name { PQexecPrepared(handle, name, Int32(count), values, nil, nil, 0) }
+            else { PQexecParams(handle, sql, Int32(count), nil, values, nil, nil, 0) }
         }
+        do {
+            return try rows(of: result)
+        } catch let error as PostgresError where error.sqlState == "0A000" || error.sqlState == "26000" {
+            // "cached plan must not change result type" after another instance migrated: prepared again next time.
+            prepared[sql] = nil
+            throw error
+        }
+    }
+
+    /// The name of `sql`'s prepared statement, prepared now if it is new; nil when the cache is full.
+    private func preparedName(_ sql: String, parameterCount: Int) throws -> String? {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < Self.preparedStatementLimit else { return nil }
+        let name = "balie_\(prepared.count + 1)"
+        _ = try rows(of: PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        prepared[sql] = name
+        return name
+    }
+
+    private func rows(of result: OpaquePointer?) throws -> PostgresRows {
         guard let result else {
             throw PostgresError(sqlState: "", message: Self.text(PQerrorMessage(handle)), isUnavailable: !isHealthy)
         }
