@@ -88,3 +88,38 @@ verdict() {
 
 # rss_mb PID: resident memory (VmRSS) in MB.
 rss_mb() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+# contacts_csv NUMBER FILE: 200 contacts of customer NUMBER on every channel, as a CRM export (`balie import contacts`).
+contacts_csv() {
+  local number=$1 file=$2 channels=(phone email chat app web letter branch) i
+  {
+    echo "customer_number,channel,at,topic,summary,outcome"
+    for i in $(seq 1 200); do
+      printf '%s,%s,2025-%02d-%02d %02d:%02d:00,Vraag %d over toeslagen,"Klant belde over de brief; uitgelegd wat er moet gebeuren (%d).",opgelost\n' \
+        "$number" "${channels[$((i % 7))]}" $(( (i % 12) + 1 )) $(( (i % 28) + 1 )) $(( i % 24 )) $(( i % 60 )) "$i" "$i"
+    done
+  } > "$file"
+}
+
+# steps_rate STORED WRK_OUTPUT SECONDS: steps per second over wrk's own measured time (a few answered steps may land
+# just after it; they count).
+steps_rate() {
+  local took
+  took=$(sed -n 's/.* requests in \([0-9.]*\)s,.*/\1/p' "$2")
+  awk -v n="$1" -v s="${took:-$3}" 'BEGIN {printf "%.0f", n / s}'
+}
+
+# step_load BASE CLIENTS SECONDS WORKDIR: signs in the accounts bench01… (password $password), gives each its own
+# session and task, and has wrk post steps for SECONDS (one connection per client); wrk's report in WORKDIR/wrk.txt.
+step_load() {
+  python3 bench/writes/setup.py "$1" bench "$password" "$2" 100003 "$4/steps.lua"
+  wrk -t"$2" -c"$2" -d"$3s" --latency -s "$4/steps.lua" "$1/" | tee "$4/wrk.txt"
+}
+
+# signed_in_page URL COOKIE OUT: GETs a page as the signed-in user into OUT (exits unless 200); prints its size.
+signed_in_page() {
+  local status
+  status=$(curl -sS -o "$3" -w '%{http_code}' -H "Cookie: $2" "$1")
+  [ "$status" = 200 ] || { echo "GET $1: $status" >&2; exit 1; }
+  wc -c < "$3"
+}

@@ -18,23 +18,14 @@ number=100003   # the demo's first customer
 # A demo database, then 200 contacts for one customer through the CRM import.
 start_balie "$work" "$db" --demo
 stop_balie
-{
-  echo "customer_number,channel,at,topic,summary,outcome"
-  channels=(phone email chat app web letter branch)
-  for i in $(seq 1 200); do
-    printf '%s,%s,2025-%02d-%02d %02d:%02d:00,Vraag %d over toeslagen,"Klant belde over de brief; uitgelegd wat er moet gebeuren (%d).",opgelost\n' \
-      "$number" "${channels[$((i % 7))]}" $(( (i % 12) + 1 )) $(( (i % 28) + 1 )) $(( i % 24 )) $(( i % 60 )) "$i" "$i"
-  done
-} > "$work/contacts.csv"
+contacts_csv "$number" "$work/contacts.csv"
 "$BALIE" import contacts "$work/contacts.csv" --database "$db" > /dev/null
 contacts=$(sqlite3 "$db" "SELECT count(*) FROM contact c JOIN customer k ON k.id = c.customer_id WHERE k.number = '$number'")
 
 start_balie "$work" "$db"
 cookie=$(sign_in "$BASE" anna demo-kiosk-2026 "$work/jar")
 url="$BASE/customers/$number"
-status=$(curl -sS -o "$work/page.html" -w '%{http_code}' -H "Cookie: $cookie" "$url")
-[ "$status" = 200 ] || { echo "GET $url: $status"; exit 1; }
-size=$(wc -c < "$work/page.html")
+size=$(signed_in_page "$url" "$cookie" "$work/page.html")
 echo "customer $number: $contacts contacts; page $size bytes"
 audits_before=$(sqlite3 "$db" "SELECT count(*) FROM audit_event")
 

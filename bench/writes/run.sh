@@ -29,9 +29,8 @@ for n in $(seq 1 "$clients"); do i=$(printf "%02d" "$n")
   printf '%s\n' "$password" | "$BALIE" staff add --database "$db" --username "bench$i" --name "Bench Writer $i" --role staff > /dev/null
 done
 start_balie "$work" "$db" --threads 64 --log-level warning
-python3 bench/writes/setup.py "$BASE" bench "$password" "$clients" 100003 "$work/steps.lua"
 before=$(sqlite3 "$db" "SELECT count(*) FROM session_step")
-wrk -t"$clients" -c"$clients" -d"${secs}s" --latency -s "$work/steps.lua" "$BASE/" | tee "$work/wrk.txt"
+step_load "$BASE" "$clients" "$secs" "$work"
 after=$(sqlite3 "$db" "SELECT count(*) FROM session_step")
 curl -fsS "$BASE/metrics" | grep -E '^balie_db_commit_seconds_(count|sum)' || true
 stop_balie
@@ -39,11 +38,9 @@ echo "== baseline again =="
 baseline_run
 
 stored=$(( after - before ))
-# Over wrk's own measured time (a few answered steps may land just after it; they count).
-took=$(sed -n 's/.* requests in \([0-9.]*\)s,.*/\1/p' "$work/wrk.txt")
-rate=$(awk -v n="$stored" -v s="${took:-$secs}" 'BEGIN {printf "%.0f", n / s}')
+rate=$(steps_rate "$stored" "$work/wrk.txt" "$secs")
 base_rate=$(awk '/commits\/s/ {s += $6; n++} END {printf "%.0f", s / n}' "$work/baseline.txt")
 p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
 r=$(ratio "$rate" "$base_rate")
-echo "steps stored: $stored in ${took:-$secs}s = $rate steps/s; baseline $base_rate commits/s; ratio $r; p99 $p99"
+echo "steps stored: $stored = $rate steps/s; baseline $base_rate commits/s; ratio $r; p99 $p99"
 record "durable session steps/s over HTTP, $clients clients" "$rate steps/s (p99 $p99)" "≥ 1.0 × baseline" "$base_rate commits/s" "$r" "$(verdict "$r" ge 1.0)"
