@@ -3,6 +3,7 @@ import BalieHTTP
 import BalieStore
 import Foundation
 import Logging
+import Testing
 @testable import BalieWeb
 
 /// The repository's root, for the real `www/` and `locales/`.
@@ -43,6 +44,44 @@ extension TestBrowser {
     func signIn(_ username: String, password: String = testPassword) throws -> Response {
         let form = try get("/sign-in")
         return try post("/sign-in", form: [("csrf", form.csrfToken ?? ""), ("username", username), ("password", password)])
+    }
+}
+
+/// One of everything a route names, for the tests that walk every route: an account of each role (`user-ROLE`, in
+/// branch `main`) and `target`, a customer (100234) with an important unread message, an open session of `target`
+/// with a task, a walk-in ticket, and a help request `target` made from that session.
+struct EveryRouteFixture {
+    let sessionID: Int64, ticketID: Int64, taskID: Int64, helpID: Int64, messageID: Int64
+
+    init(_ app: WebApp) throws {
+        for role in StaffRole.allCases { try addStaff(app, "user-\(role.rawValue)", role: role) }
+        try addStaff(app, "target", role: .staff)
+        _ = try app.database.importCustomers([Customer(number: "100234", givenName: "Fatma", familyName: "Yılmaz")])
+        let customerID = try #require(try app.database.customer(number: "100234")?.id)
+        try app.database.insertMessage(Message(customerID: customerID, title: "Aanslag", sentAt: Date(), isImportant: true, isRead: false))
+        messageID = try #require(try app.database.customerRecord(number: "100234", recentContacts: 0)?.unreadImportantMessages.first?.id)
+        let staffID = try #require(try app.database.staff(username: "target")?.id)
+        let session = try app.database.createSession(AssistedSession(customerID: customerID, staffID: staffID, kiosk: "test-kiosk", branch: "main", startedAt: Date(), language: "nl"))
+        sessionID = try #require(session.id)
+        ticketID = try #require(try app.database.takeTicket(branch: "main", day: app.today(), group: .banking, priority: false, at: Date()).id)
+        taskID = try #require(try app.database.addTask(sessionID: sessionID, SessionTask(taskID: "pay-bill", names: ["nl": "Rekening"], group: .banking, addedAt: Date())).id)
+        helpID = try #require(try app.database.createHelpRequest(HelpRequest(kiosk: "k", branch: "main", topic: "Rekening", sessionID: sessionID,
+                                                                             requestedBy: staffID, requesterKey: nil, language: "nl", createdAt: Date())).id)
+    }
+
+    static func isHelpRoute(_ route: String) -> Bool { route.contains("/help/") || route.contains("/remote/requests/") }
+
+    /// The path of a route ("GET /sessions/:id") with its parameters filled in with these objects.
+    /// `id`, when given, stands for `:id` instead.
+    func path(_ route: String, id: Int64? = nil) -> String {
+        let pattern = String(route.split(separator: " ", maxSplits: 1)[1])
+        let id = id ?? (route.contains("/queue/") ? ticketID : Self.isHelpRoute(route) ? helpID : sessionID)
+        return pattern.replacingOccurrences(of: ":group", with: "banking")
+            .replacingOccurrences(of: ":username", with: "target")
+            .replacingOccurrences(of: ":number", with: "100234").replacingOccurrences(of: ":code", with: "main")
+            .replacingOccurrences(of: ":id", with: String(id))
+            .replacingOccurrences(of: ":task", with: String(taskID))
+            .replacingOccurrences(of: ":message", with: String(messageID))
     }
 }
 

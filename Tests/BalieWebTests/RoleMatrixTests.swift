@@ -11,18 +11,7 @@ import Testing
     @Test func everyRouteWithEveryRole() throws {
         let app = try makeTestApp()
         let visitors: [StaffRole?] = [nil] + StaffRole.allCases
-        for role in StaffRole.allCases { try addStaff(app, "user-\(role.rawValue)", role: role) }
-        try addStaff(app, "target", role: .staff)
-        _ = try app.database.importCustomers([Customer(number: "100234", givenName: "Fatma", familyName: "Yılmaz")])
-        let customerID = try #require(try app.database.customer(number: "100234")?.id)
-        try app.database.insertMessage(Message(customerID: customerID, title: "Aanslag", sentAt: Date(), isImportant: true, isRead: false))
-        let messageID = try #require(try app.database.customerRecord(number: "100234", recentContacts: 0)?.unreadImportantMessages.first?.id)
-        let staffID = try #require(try app.database.staff(username: "target")?.id)
-        let session = try app.database.createSession(AssistedSession(customerID: customerID, staffID: staffID, kiosk: "test-kiosk", branch: "main", startedAt: Date(), language: "nl"))
-        let ticket = try app.database.takeTicket(branch: "main", day: app.today(), group: .banking, priority: false, at: Date())
-        let task = try app.database.addTask(sessionID: session.id!, SessionTask(taskID: "pay-bill", names: ["nl": "Rekening"], group: .banking, addedAt: Date()))
-        let help = try app.database.createHelpRequest(HelpRequest(kiosk: "k", branch: "main", topic: "Rekening", sessionID: session.id,
-                                                                  requestedBy: staffID, requesterKey: nil, language: "nl", createdAt: Date()))
+        let fixture = try EveryRouteFixture(app)
         var checked = 0
         for visitor in visitors {
             for route in app.routeList {
@@ -30,12 +19,7 @@ import Testing
                 if let visitor { #expect(try browser.signIn("user-\(visitor.rawValue)").status == .seeOther) }
                 let page = try browser.get(visitor == nil ? "/" : "/staff")
                 let parts = route.split(separator: " ", maxSplits: 1)
-                let path = String(parts[1]).replacingOccurrences(of: ":group", with: "banking")
-                    .replacingOccurrences(of: ":username", with: "target")
-                    .replacingOccurrences(of: ":number", with: "100234").replacingOccurrences(of: ":code", with: "main")
-                    .replacingOccurrences(of: ":id", with: String(route.contains("/queue/") ? ticket.id! : isHelpRoute(route) ? help.id! : session.id!))
-                    .replacingOccurrences(of: ":task", with: String(task.id!))
-                    .replacingOccurrences(of: ":message", with: String(messageID))
+                let path = fixture.path(route)
                 let response = parts[0] == "GET"
                     ? try browser.get(path)
                     : try browser.post(path, form: [("csrf", page.csrfToken ?? ""), ("lang", "en"), ("return", "/"),
@@ -51,7 +35,7 @@ import Testing
                     checked += 1
                     continue
                 }
-                if isHelpRoute(route) && !route.hasSuffix("/accept") && response.status == .notFound && (allowed == nil || visitor != nil) {
+                if EveryRouteFixture.isHelpRoute(route) && !route.hasSuffix("/accept") && response.status == .notFound && (allowed == nil || visitor != nil) {
                     checked += 1
                     continue
                 }
@@ -78,8 +62,6 @@ import Testing
         }
         #expect(checked == app.routeList.count * visitors.count)
     }
-
-    private func isHelpRoute(_ route: String) -> Bool { route.contains("/help/") || route.contains("/remote/requests/") }
 
     @Test func adminPagesNeedTheAdminRole() throws {
         let app = try makeTestApp()

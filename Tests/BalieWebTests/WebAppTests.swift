@@ -1,3 +1,4 @@
+import BalieCore
 import BalieHTTP
 import Foundation
 import Testing
@@ -111,6 +112,83 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Every GET route signed in, as each of staff, supervisor, admin and remote that the route lets in, in every
+    /// language: 200 (after the route's own redirects, such as /display to the branch's display) with the page in that
+    /// language and no missing translation. The objects a route names are there in the state its page shows, those
+    /// turned to the customer in the language being tried: a handed-over session for the feedback page, a closed one
+    /// for the summary (and enough of them for the insights), a help request of the user's own for the kiosk's help
+    /// page, and for a remote helper one of a colleague's that they accepted. API routes once per language, with a
+    /// bearer token of every scope.
+    @Test func everyGetRouteRendersSignedInInEveryLanguage() throws {
+        let app = try makeTestApp { $0.insightsMinimumGroup = 2 }
+        let fixture = try EveryRouteFixture(app)
+        let target = try #require(try app.database.staff(username: "target")?.id)
+        func session(_ language: String) throws -> Int64 {
+            try #require(try app.database.createSession(AssistedSession(customerID: nil, staffID: target, kiosk: "test-kiosk", branch: "main",
+                                                                        startedAt: Date(), language: language)).id)
+        }
+        func help(by staffID: Int64, _ language: String) throws -> Int64 {
+            try #require(try app.database.createHelpRequest(HelpRequest(kiosk: "test-kiosk", branch: "main", topic: "Rekening", sessionID: nil,
+                                                                        requestedBy: staffID, requesterKey: nil, language: language, createdAt: Date())).id)
+        }
+        var feedbackSession: [String: Int64] = [:], closedSession: [String: Int64] = [:]
+        for language in Localization.shippedLanguages {
+            feedbackSession[language] = try session(language)
+            try app.database.handOver(sessionID: feedbackSession[language]!, channelAdvice: nil)
+            closedSession[language] = try session(language)
+            try app.database.handOver(sessionID: closedSession[language]!, channelAdvice: nil)
+            try app.database.closeSession(sessionID: closedSession[language]!, effortScore: 6, selfReliance: .yes, at: Date(), contact: nil, followUps: [])
+        }
+        let token = SecureRandom.token()
+        _ = try app.database.insertToken(ApiToken(name: "render", scopes: Set(ApiScope.allCases), branches: .all,
+                                                  tokenHash: SecretHash.of(token), createdAt: Date()))
+        let queries = ["GET /api/v1/customers": "?q=Fatma", "GET /api/v1/customers-by-postcode": "?postcode=1234AB&birth_date=1948-03-07",
+                       "GET /insights.csv": "?table=outcomes"]
+        let sections = Set(app.localization.table("nl").keys).joined(separator: "|")
+        // A key shown as itself (what `Localization.text` falls back to when no language has it): "session.title".
+        let untranslated = try Regex("(?:^|[^\\w./#@-])((?:\(sections))(?:\\.[a-z0-9_]+)+)(?![\\w/(-])")
+        var rendered = 0
+        for role in [StaffRole.staff, .supervisor, .admin, .remote] {
+            let user = try #require(try app.database.staff(username: "user-\(role.rawValue)")?.id)
+            let helping = try help(by: target, "nl")
+            for language in Localization.shippedLanguages {
+                let mine = try help(by: user, language)
+                let browser = TestBrowser(app)
+                browser.cookies["balie_lang"] = language
+                #expect(try browser.signIn("user-\(role.rawValue)").status == .seeOther)
+                if [.supervisor, .remote].contains(role) && language == Localization.shippedLanguages[0] {
+                    let list = try browser.get("/remote")
+                    #expect(try browser.post("/remote/requests/\(helping)/accept", form: [("csrf", list.csrfToken ?? "")]).status == .seeOther)
+                }
+                for route in app.routeList where route.hasPrefix("GET ") {
+                    guard app.allowedRoles(route)?.contains(role) ?? true else { continue }
+                    // A remote colleague sees no walk-in ticket (BranchAccessMatrixTests): refused as "not found".
+                    if route == "GET /queue/tickets/:id" && role == .remote { continue }
+                    let isAPI = route.hasPrefix("GET /api/")
+                    if isAPI && role != .staff { continue }
+                    let id: Int64? = route.hasSuffix("/feedback") ? feedbackSession[language] : route.hasSuffix("/summary") ? closedSession[language]
+                        : route.contains("/remote/requests/") ? helping : route.contains("/help/") ? mine : nil
+                    browser.extraHeaders = isAPI ? [("Authorization", "Bearer \(token)")] : []
+                    var response = try browser.get(fixture.path(route, id: id) + (queries[route] ?? ""))
+                    for _ in 0..<3 where [302, 303].contains(response.status.code) {
+                        response = try browser.get(try #require(response.headers["Location"]))
+                    }
+                    let label = "\(route) as \(role.rawValue) in \(language)"
+                    #expect(response.status == .ok, "\(label): \(response.status.code) \(response.text.prefix(200))")
+                    if response.headers["Content-Type"]?.hasPrefix("text/html") == true {
+                        let page = response.text
+                        #expect(page.contains(#"lang="\#(language)""#), "\(label)")
+                        #expect(!page.contains("{{"), "\(label)")
+                        let keys = page.matches(of: untranslated).compactMap { $0.output[1].substring.map(String.init) }
+                        #expect(keys.isEmpty, "\(label): \(Set(keys).sorted())")
+                    }
+                    rendered += 1
+                }
+            }
+        }
+        #expect(rendered > 4 * 6 * 30)
     }
 
     @Test func staticFilesAreFingerprintedAndNotPersonal() throws {
