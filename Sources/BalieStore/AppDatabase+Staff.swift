@@ -170,13 +170,15 @@ extension AppDatabase: StaffRepository {
 }
 
 extension AppDatabase: AuditRepository {
+    /// Every view of a record writes one of these before its page is answered: they share commits with other
+    /// views, steps and notes (see WriteBatcher), each durable before this returns.
     public func appendAudit(_ event: AuditEvent) throws {
-        try writer.write { db in try Self.appendAudit(event, in: db) }
+        try batcher.write(to: writer) { db in try Self.appendAudit(event, in: db) }
     }
 
-    /// Several rows in one transaction: all stored or none.
+    /// Several rows in one savepoint of a shared commit: all stored or none.
     public func appendAudit(_ events: [AuditEvent]) throws {
-        try writer.write { db in try events.forEach { try Self.appendAudit($0, in: db) } }
+        try batcher.write(to: writer) { db in try events.forEach { try Self.appendAudit($0, in: db) } }
     }
 
     /// Within a transaction that also does what is audited, so that neither happens without the other.

@@ -42,6 +42,35 @@ import Testing
         #expect(database.batcher.batches < writers, "writers waiting together share a commit")
     }
 
+    /// Each view of a record leaves its audit row before the page is answered; concurrent views share commits.
+    @Test func concurrentAuditRowsShareCommitsAndAllArrive() throws {
+        let database = try fileDatabase()
+        let before = try database.recentAudit(limit: 1000).count
+        let batchesBefore = database.batcher.batches, writesBefore = database.batcher.writes
+        let viewers = 48
+        let failures = LockedCounter()
+        let group = DispatchGroup()
+        for index in 0..<viewers {
+            group.enter()
+            Thread {
+                do {
+                    try database.appendAudit(AuditEvent(at: Date(), action: .customerViewed, actorID: 1, actorRole: .staff,
+                                                        subject: "1000\(index)", origin: "kiosk-1", branch: "main"))
+                } catch {
+                    failures.add()
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(failures.value == 0)
+        let rows = try database.recentAudit(limit: 1000)
+        #expect(rows.count - before == viewers)
+        #expect(Set(rows.filter { $0.action == .customerViewed }.compactMap(\.subject)) == Set((0..<viewers).map { "1000\($0)" }))
+        #expect(database.batcher.writes - writesBefore == viewers)
+        #expect(database.batcher.batches - batchesBefore < viewers, "views waiting together share a commit")
+    }
+
     @Test func aFailingWriteRollsBackOnlyItself() throws {
         let database = try fileDatabase()
         struct Refused: Error {}
