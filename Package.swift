@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "balie", targets: ["balie"]),
+        // For bench/metrics, a package of its own that times ServerMetrics against swift-prometheus.
+        .library(name: "BalieHTTP", targets: ["BalieHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# `make bench`: runs the six benchmarks of issue #11 (release build) and writes bench/results.md, one row per
+# `make bench`: runs the six benchmarks of issue #11 and the metrics one of issue #20 (release builds) and writes bench/results.md, one row per
 # figure: what was measured, target, baseline measured in the same run, ratio, whether the target is met,
 # date and machine. A benchmark that fails is named in the table and the others still run.
 # Each benchmark also runs alone: bench/http/run.sh, bench/customer-page/run.sh, bench/search/run.sh,
-# bench/writes/run.sh, bench/display/run.sh, bench/footprint/run.sh.
+# bench/writes/run.sh, bench/display/run.sh, bench/footprint/run.sh, bench/metrics/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=bench/results.md
@@ -36,6 +36,7 @@ run "3. customer search" bench/search/run.sh 1000
 run "4. durable writes" bench/writes/run.sh 10 50
 run "5. display streams" bench/display/run.sh 2000 10
 run "6. footprint" bench/footprint/run.sh
+run "7. counting a request" bench/metrics/run.sh 1000000 5
 
 machine="$cores cores, $memory"
 {

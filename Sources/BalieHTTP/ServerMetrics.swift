@@ -80,9 +80,20 @@ public final class ServerMetrics: @unchecked Sendable {
 
     public init() {}
 
-    func record(route: String, method: String, status: Int, seconds: Double) {
+    /// The label of a request's method: the methods of RFC 9110 and PATCH under their own name, any other token a
+    /// client sends as `other`, so that no request adds a series of its own (routes are patterns, not paths).
+    public static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE": return method
+        default: return "other"
+        }
+    }
+
+    /// Counts one answered request. `route` is the route pattern (or `-` when none matched), never the raw path.
+    /// Public for the benchmark in bench/metrics.
+    public func record(route: String, method: String, status: Int, seconds: Double) {
         let slot = Self.latencyBuckets.firstIndex { seconds <= $0 } ?? Self.latencyBuckets.count
-        let key = RouteKey(route: route, method: method)
+        let key = RouteKey(route: route, method: Self.methodLabel(method))
         shards[ThreadIndex.slot(among: Self.shardCount)].value.withLock { shard in
             shard.figures(for: key).add(status: status, slot: slot, seconds: seconds)
         }

@@ -35,17 +35,17 @@ extension WebApp {
                           "# TYPE balie_http_requests_total counter"]
                 let series = server.metrics.series
                 for item in series {
-                    lines.append("balie_http_requests_total{route=\"\(Self.label(item.route))\",method=\"\(item.method)\",status=\"\(item.status)\"} \(item.count)")
+                    lines.append("balie_http_requests_total{route=\"\(Self.label(item.route))\",method=\"\(Self.label(item.method))\",status=\"\(item.status)\"} \(item.count)")
                 }
                 lines += ["# HELP balie_http_request_seconds_sum Time spent answering, by route pattern, method and status.",
                           "# TYPE balie_http_request_seconds_sum counter"]
                 for item in series {
-                    lines.append("balie_http_request_seconds_sum{route=\"\(Self.label(item.route))\",method=\"\(item.method)\",status=\"\(item.status)\"} \(Self.number(item.totalSeconds))")
+                    lines.append("balie_http_request_seconds_sum{route=\"\(Self.label(item.route))\",method=\"\(Self.label(item.method))\",status=\"\(item.status)\"} \(Self.number(item.totalSeconds))")
                 }
                 lines += ["# HELP balie_http_request_duration_seconds Time to answer, by route pattern and method.",
                           "# TYPE balie_http_request_duration_seconds histogram"]
                 for item in server.metrics.histograms {
-                    let labels = "route=\"\(Self.label(item.route))\",method=\"\(item.method)\""
+                    let labels = "route=\"\(Self.label(item.route))\",method=\"\(Self.label(item.method))\""
                     for (bound, count) in zip(ServerMetrics.latencyBuckets, item.cumulative) {
                         lines.append("balie_http_request_duration_seconds_bucket{\(labels),le=\"\(Self.number(bound))\"} \(count)")
                     }
@@ -76,15 +76,27 @@ extension WebApp {
             lines += ["# HELP balie_queue_waiting Walk-in tickets waiting today, per branch.", "# TYPE balie_queue_waiting gauge"]
             for branch in try database.allBranches() {
                 let waiting = try database.tickets(branch: branch.code, day: queueDay(branch), statuses: [.waiting]).count
-                lines.append("balie_queue_waiting{branch=\"\(branch.code)\"} \(waiting)")
+                lines.append("balie_queue_waiting{branch=\"\(Self.label(branch.code))\"} \(waiting)")
             }
             gauge("balie_uptime_seconds", "Seconds since the server started.", Date().timeIntervalSince(startedAt))
             return Response(contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: Array((lines.joined(separator: "\n") + "\n").utf8))
         }
     }
 
+    /// A label value in the Prometheus text format: backslash, double quote and line feed escaped.
     static func label(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        guard text.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x5C: out += [0x5C, 0x5C]  // \ as \\
+            case 0x22: out += [0x5C, 0x22]  // " as \"
+            case 0x0A: out += [0x5C, 0x6E]  // line feed as \n
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func number(_ value: Double) -> String {
