@@ -186,25 +186,34 @@ public final class WebApp: HTTPApplication {
             return secured(response, request: request, personal: true)
         } catch let error as PageError where error.kind == "not_enrolled" {
             return notEnrolledPage(request, visit: visit)
-        } catch let error as PageError {
-            return errorResponse(kind: error.kind, status: error.status, detail: error.detail, request: request, visit: visit)
-        } catch let error as HTTPError {
-            return errorResponse(kind: error.pageKind, status: error.status, detail: error.detail, request: request, visit: visit)
-        } catch let error where StorageProblem.of(error) != nil {
-            database.commits.recordFailure()
-            logger.error("storage unavailable", metadata: ["problem": .string(StorageProblem.of(error)!.rawValue), "id": .string(request.requestID)])
-            var response = errorResponse(kind: "storage_unavailable", status: .serviceUnavailable, detail: "The data could not be saved or read just now; nothing was changed.", request: request, visit: visit)
-            response.headers["Retry-After"] = "30"
-            return response
         } catch {
-            logger.error("handler failed", metadata: ["route": .string(request.routePattern ?? "-"), "error": .string(String(describing: type(of: error))), "id": .string(request.requestID)])
-            return errorResponse(kind: "internal_error", status: .internalServerError, detail: "Something went wrong on our side.", request: request, visit: visit)
+            return errorResponse(answer(for: error, request), request: request, visit: visit)
         }
     }
 
     // MARK: - Errors
 
     func isAPI(_ request: Request) -> Bool { request.pathSegments.first == "api" }
+
+    /// The answer to a handler's error (`ErrorAnswer`), with what the log and the metrics must know of failures.
+    func answer(for error: any Error, _ request: Request) -> ErrorAnswer {
+        let answer = ErrorAnswer(error)
+        if let problem = StorageProblem.of(error) {
+            database.commits.recordFailure()
+            logger.error("storage unavailable", metadata: ["problem": .string(problem.rawValue), "id": .string(request.requestID)])
+        } else if answer.isFailure {
+            logger.error("handler failed", metadata: ["route": .string(request.routePattern ?? "-"),
+                                                      "error": .string(String(describing: type(of: error))), "id": .string(request.requestID)])
+        }
+        return answer
+    }
+
+    /// An error's answer as problem JSON (API) or a friendly page in the visitor's language.
+    func errorResponse(_ answer: ErrorAnswer, request: Request, visit: Visit? = nil) -> Response {
+        var response = errorResponse(kind: answer.kind, status: answer.status, detail: answer.detail, request: request, visit: visit)
+        if let seconds = answer.retryAfter { response.headers["Retry-After"] = String(seconds) }
+        return response
+    }
 
     /// An error as problem JSON (API) or a friendly page in the visitor's language.
     func errorResponse(kind: String, status: HTTPStatus, detail: String, request: Request, visit: Visit? = nil) -> Response {

@@ -88,22 +88,7 @@ extension WebApp {
     }
 
     func apiProblem(_ error: Error, request: Request) -> Response {
-        let (status, kind, detail): (HTTPStatus, String, String)
-        switch error {
-        case ApiError.unauthorized: (status, kind, detail) = (.unauthorized, "unauthorized", "A valid bearer token is needed.")
-        case ApiError.forbidden(let scope): (status, kind, detail) = (.forbidden, "forbidden", "The token lacks the scope \(scope.rawValue).")
-        case ApiError.notFound: (status, kind, detail) = (.notFound, "not_found", "No such resource.")
-        case ApiError.invalid(let text): (status, kind, detail) = (.unprocessableContent, "invalid_input", text)
-        case ApiError.conflict(let text): (status, kind, detail) = (.conflict, "conflict", text)
-        case let error as HTTPError: (status, kind, detail) = (error.status, error.pageKind, error.detail)
-        case let error where StorageProblem.of(error) != nil:
-            database.commits.recordFailure()
-            (status, kind, detail) = (.serviceUnavailable, "storage_unavailable", "The data could not be saved or read just now; nothing was changed.")
-        default:
-            logger.error("API handler failed", metadata: ["error": .string(String(describing: type(of: error))), "id": .string(request.requestID)])
-            (status, kind, detail) = (.internalServerError, "internal_error", "Something went wrong on our side.")
-        }
-        return errorResponse(kind: kind, status: status, detail: detail, request: request)
+        errorResponse(answer(for: error, request), request: request)
     }
 
     // MARK: - Customers and contacts

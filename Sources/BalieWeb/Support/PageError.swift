@@ -35,9 +35,5 @@ extension HTTPError {
 
 extension WebApp {
     /// Every kind of error that has texts under `errors.` in the locales.
-    static let errorKinds = [
-        "bad_request", "forbidden", "not_found", "method_not_allowed", "body_too_large", "uri_too_long",
-        "too_many_fields", "unsupported_media_type", "internal_error", "session_expired", "csrf", "storage_unavailable",
-        "too_many_requests", "rate_limited", "not_enrolled",
-    ]
+    static var errorKinds: [String] { ErrorAnswer.kinds }
 }
