@@ -63,9 +63,9 @@ extension WebApp {
                 guard let customerID = session.customerID, let message = try database.message(id: Int64(request.parameters["message"] ?? "") ?? -1),
                     message.customerID == customerID
                 else { throw PageError.notFound("No such message for this customer.") }
-                _ = try database.readTogether(messageID: message.id!, customerID: customerID, contact: Contact(
-                    customerID: customerID, channel: .kioskAssisted, at: Date(), topic: "Bericht samen gelezen",
-                    summary: message.title, outcome: "gelezen", sourceSystem: "balie"), sessionID: session.id)
+                _ = try database.readTogether(messageID: message.id!, customerID: customerID,
+                                              contact: SessionRecordText.readTogether(message, customerID: customerID, at: Date()),
+                                              sessionID: session.id)
             }
         }
         post("/sessions/:id/handover", .recordReaders) { [unowned self] request in
@@ -141,18 +141,8 @@ extension WebApp {
         var followUps: [FollowUp] = []
         // Consent is checked again at the end: withdrawn during the session, it is not logged into the record.
         if let customerID = session.customerID, try database.hasConsent(customerID: customerID, purpose: .sessionLog) {
-            let minutes = Int(now.timeIntervalSince(session.startedAt) / 60)
-            var summary = session.tasks.map { "\($0.name("nl")): \(outcomeText($0.outcome, language: "nl"))" }.joined(separator: "\n")
-            summary += "\nDuur: \(minutes) min" + (session.waitingSeconds.map { "; wachttijd: \($0 / 60) min" } ?? "")
-            let kinds = Set(session.tasks.compactMap { $0.outcome?.kind })
-            contact = Contact(customerID: customerID, channel: .kioskAssisted, at: now,
-                              topic: session.tasks.map { $0.name("nl") }.joined(separator: ", "), summary: summary,
-                              outcome: kinds == ["resolved"] ? "opgelost" : kinds.sorted().joined(separator: ", "), sourceSystem: "balie")
-            for task in session.tasks {
-                if case .followUp(let who, let due, let channel) = task.outcome {
-                    followUps.append(FollowUp(customerID: customerID, description: "\(task.name("nl")) — \(who)", due: due, channel: channel))
-                }
-            }
+            contact = SessionRecordText.closingContact(of: session, customerID: customerID, at: now) { outcomeText($0, language: "nl") }
+            followUps = SessionRecordText.followUps(of: session, customerID: customerID)
         }
         try database.closeSession(sessionID: session.id!, effortScore: effort, selfReliance: reliance, at: now, contact: contact, followUps: followUps)
         let signedIn = request.signedIn!
