@@ -83,6 +83,84 @@ import Testing
         #expect(try pool.withConnection { try $0.execute("SELECT count(*) FROM item").rows[0][0] } == "0")
     }
 
+    @Test func aPipelineAnswersEveryStatementInOrderAndTheConnectionGoesOn() throws {
+        let pool = PostgresPool(address: try TestPostgres.server().newDatabase(), size: 1)
+        try pool.withConnection { try $0.execute("CREATE TABLE item (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text UNIQUE)") }
+        let results = try pool.withConnection { connection in
+            try connection.pipeline([
+                PostgresStatement("INSERT INTO item (name) VALUES ($1) RETURNING id", ["a"]),
+                PostgresStatement("INSERT INTO item (name) VALUES ($1), ($2)", ["b", "c"]),
+                PostgresStatement("SELECT name FROM item WHERE name <> $1 ORDER BY name", ["b"]),
+                PostgresStatement("SELECT $1::text AS echo", [nil]),
+            ])
+        }
+        #expect(results.count == 4)
+        #expect(results[0].rows == [["1"]])
+        #expect(results[1].affected == 2)
+        #expect(results[2].rows == [["a"], ["c"]])
+        #expect(results[3].columns == ["echo"] && results[3].rows == [[nil]])
+        // Out of pipeline mode again: ordinary calls and a second pipeline on the same connection.
+        #expect(try pool.withConnection { try $0.execute("SELECT count(*) FROM item").rows[0][0] } == "3")
+        #expect(try pool.withConnection { try $0.pipeline([PostgresStatement("SELECT 7")]) }.first?.rows == [["7"]])
+        #expect(pool.openConnections == 1)
+    }
+
+    @Test func aPipelinedTransactionThatFailsLeavesNothingAndTheConnectionGoesOn() throws {
+        let pool = PostgresPool(address: try TestPostgres.server().newDatabase(), size: 1)
+        try pool.withConnection { try $0.execute("CREATE TABLE item (name text UNIQUE)") }
+        let error = #expect(throws: PostgresError.self) {
+            try pool.pipelinedTransaction([
+                PostgresStatement("INSERT INTO item VALUES ($1)", ["a"]),
+                PostgresStatement("INSERT INTO item VALUES ($1)", ["a"]),  // unique violation: the rest is skipped
+                PostgresStatement("INSERT INTO item VALUES ($1)", ["b"]),
+            ])
+        }
+        #expect(error?.sqlState == "23505" && error?.isUnavailable == false)
+        // Rolled back, and the connection is out of the aborted transaction: this runs and commits on its own.
+        try pool.withConnection { try $0.execute("INSERT INTO item VALUES ($1)", ["c"]) }
+        #expect(try pool.withConnection { try $0.execute("SELECT name FROM item ORDER BY name").rows } == [["c"]])
+        #expect(try pool.pipelinedSnapshot([PostgresStatement("SELECT count(*) FROM item"), PostgresStatement("SELECT 2")])
+            .map(\.rows) == [[["1"]], [["2"]]])
+        #expect(pool.openConnections == 1)
+    }
+
+    @Test func aReadSnapshotIsReadOnlyAndSeesOneState() throws {
+        let address = try TestPostgres.server().newDatabase()
+        let pool = PostgresPool(address: address, size: 2)
+        try pool.withConnection { try $0.execute("CREATE TABLE item (name text)") }
+        let error = #expect(throws: PostgresError.self) {
+            try pool.readSnapshot { try $0.execute("INSERT INTO item VALUES ('x')") }
+        }
+        #expect(error?.sqlState == "25006", "read-only transaction")
+        let other = try PostgresConnection(address: address, statementTimeoutMilliseconds: 5_000)
+        let counts = try pool.readSnapshot { connection -> [String?] in
+            let first = try connection.execute("SELECT count(*) FROM item").rows[0][0]
+            try other.execute("INSERT INTO item VALUES ('y')")  // committed meanwhile by another connection
+            return [first, try connection.execute("SELECT count(*) FROM item").rows[0][0]]
+        }
+        #expect(counts == ["0", "0"], "repeatable read: the second read sees the first one's snapshot")
+        #expect(try pool.withConnection { try $0.execute("SELECT count(*) FROM item").rows[0][0] } == "1")
+    }
+
+    @Test func aWriteOfStatementsIsOneCommitAllOrNothing() throws {
+        let store = try PostgresStore(address: try TestPostgres.server().newDatabase(), connections: 2)
+        try store.pool.withConnection { try $0.execute("CREATE TABLE item (name text UNIQUE)") }
+        let before = store.commits.snapshot.count
+        // One statement: autocommit, one commit counted.
+        #expect(try store.write("INSERT INTO item VALUES ($1), ($2)", ["a", "b"]).affected == 2)
+        #expect(store.commits.snapshot.count == before + 1)
+        // Several: one transaction, one commit counted.
+        try store.write([PostgresStatement("INSERT INTO item VALUES ($1)", ["c"]), PostgresStatement("DELETE FROM item WHERE name = $1", ["a"])])
+        #expect(store.commits.snapshot.count == before + 2)
+        // A failing one leaves nothing of the others and is no commit.
+        #expect(throws: PostgresError.self) {
+            try store.write([PostgresStatement("INSERT INTO item VALUES ($1)", ["d"]), PostgresStatement("INSERT INTO item VALUES ($1)", ["b"])])
+        }
+        #expect(throws: PostgresError.self) { try store.write("INSERT INTO item VALUES ($1), ($2)", ["e", "c"]) }
+        #expect(store.commits.snapshot.count == before + 2)
+        #expect(try store.query("SELECT name FROM item ORDER BY name").map { $0.string("name") } == ["b", "c"])
+    }
+
     @Test func aDatabaseThatGoesAwayIsUnavailableAndThePoolReconnects() throws {
         let server = try TestPostgres()  // a server of its own: this test stops it
         let pool = PostgresPool(address: server.address(), size: 2, waitSeconds: 1)

@@ -30,6 +30,18 @@ public struct PostgresRows: Sendable {
     public func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
 }
 
+/// One statement with its `$1…` parameters, for the calls that send several at once (`pipeline`) or build the
+/// SQL apart from where it runs.
+struct PostgresStatement {
+    let sql: String
+    let parameters: [String?]
+
+    init(_ sql: String, _ parameters: [String?] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+}
+
 /// One connection through libpq. Not shared between threads: the pool hands it to one caller at a time.
 /// This file is the only one of the PostgreSQL store that touches C pointers.
 final class PostgresConnection {
@@ -55,7 +67,9 @@ final class PostgresConnection {
 
     deinit { PQfinish(handle) }
 
-    var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    /// False once the connection broke, or a pipeline left it in a state it cannot be used in: the pool drops it.
+    var isHealthy: Bool { !unusable && PQstatus(handle) == CONNECTION_OK }
+    private var unusable = false
 
     /// Statements prepared on this connection (parsed and planned once), by their SQL: the name each has.
     private var prepared: [String: String] = [:]
@@ -74,11 +88,72 @@ final class PostgresConnection {
         }
         do {
             return try rows(of: result)
-        } catch let error as PostgresError where error.sqlState == "0A000" || error.sqlState == "26000" {
-            // "cached plan must not change result type" after another instance migrated: prepared again next time.
-            prepared[sql] = nil
+        } catch let error as PostgresError {
+            forgetStalePlan(of: sql, after: error)
             throw error
         }
+    }
+
+    @discardableResult
+    func execute(_ statement: PostgresStatement) throws -> PostgresRows { try execute(statement.sql, statement.parameters) }
+
+    /// "cached plan must not change result type" after another instance migrated: prepared again next time.
+    private func forgetStalePlan(of sql: String, after error: PostgresError) {
+        if error.sqlState == "0A000" || error.sqlState == "26000" { prepared[sql] = nil }
+    }
+
+    /// Runs `statements` in libpq's pipeline mode: all are sent at once, then their results are read back in order,
+    /// so that they cost one round trip to the server instead of one each. The server runs them one after the other,
+    /// as `execute` would (each a prepared statement of this connection); none may need another's result. After one
+    /// that fails, the server skips the rest up to the end of the pipeline and its error is thrown: a pipeline that
+    /// opened a transaction (`BEGIN … COMMIT` among the statements) is then left in it, aborted, for the caller to
+    /// roll back. The connection stays in blocking mode: fine for a few statements of a few hundred bytes each, which the
+    /// socket takes at once whatever the server is doing; not for a bulk load.
+    func pipeline(_ statements: [PostgresStatement]) throws -> [PostgresRows] {
+        // New statements are prepared first, one round trip each, once in the connection's life.
+        let names = try statements.map { try preparedName($0.sql, parameterCount: $0.parameters.count) }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(sqlState: "", message: Self.text(PQerrorMessage(handle)), isUnavailable: !isHealthy)
+        }
+        for (statement, name) in zip(statements, names) {
+            let sent = withParameterPointers(statement.parameters) { values, count in
+                if let name { PQsendQueryPrepared(handle, name, Int32(count), values, nil, nil, 0) }
+                else { PQsendQueryParams(handle, statement.sql, Int32(count), nil, values, nil, nil, 0) }
+            }
+            guard sent == 1 else { throw abandonPipeline() }
+        }
+        guard PQpipelineSync(handle) == 1 else { throw abandonPipeline() }
+        var results: [PostgresRows] = []
+        var failure: PostgresError?
+        for statement in statements {
+            // Each statement's result (PIPELINE_ABORTED for those skipped after a failure), then a NULL that ends it.
+            guard let result = PQgetResult(handle) else { throw abandonPipeline() }
+            if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+            } else {
+                do {
+                    results.append(try rows(of: result))
+                } catch let error as PostgresError {
+                    forgetStalePlan(of: statement.sql, after: error)
+                    failure = failure ?? error
+                }
+            }
+            while let extra = PQgetResult(handle) { PQclear(extra) }
+        }
+        // The end of the pipeline (its Sync), after which the connection takes ordinary calls again.
+        guard let sync = PQgetResult(handle) else { throw abandonPipeline() }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(handle) == 1 else { throw abandonPipeline() }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// A pipeline that could not be sent or read to its end: the connection is not used again.
+    private func abandonPipeline() -> PostgresError {
+        unusable = true
+        let message = Self.text(PQerrorMessage(handle))
+        return PostgresError(sqlState: "", message: message.isEmpty ? "the pipeline to the database broke off" : message, isUnavailable: true)
     }
 
     /// The name of `sql`'s prepared statement, prepared now if it is new; nil when the cache is full.

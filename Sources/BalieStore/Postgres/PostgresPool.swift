@@ -33,10 +33,11 @@ public final class PostgresPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws. `begin` is the statement
+    /// that opens it, with its mode in the same round trip (`readSnapshot`).
+    func transaction<T>(begin: String = "BEGIN", _ body: (PostgresConnection) throws -> T) throws -> T {
         try withConnection { connection in
-            try connection.execute("BEGIN")
+            try connection.execute(begin)
             do {
                 let value = try body(connection)
                 try connection.execute("COMMIT")
@@ -46,6 +47,33 @@ public final class PostgresPool: @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    /// Opens a read of one snapshot, as SQLite's read transaction: every statement sees the same committed state.
+    static let beginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
+    /// Statements on one snapshot, for reads that go on from what they read (`pipelinedSnapshot` when none does).
+    func readSnapshot<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try transaction(begin: Self.beginSnapshot, body)
+    }
+
+    /// `statements` in one transaction opened with `begin` and committed, all sent as one pipeline: one round trip for
+    /// the lot. Rolled back when one fails (the rest are then skipped). Their results, in order.
+    func pipelinedTransaction(begin: String = "BEGIN", _ statements: [PostgresStatement]) throws -> [PostgresRows] {
+        try withConnection { connection in
+            do {
+                let results = try connection.pipeline([PostgresStatement(begin)] + statements + [PostgresStatement("COMMIT")])
+                return Array(results.dropFirst().dropLast())
+            } catch {
+                if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }
+                throw error
+            }
+        }
+    }
+
+    /// Reads that need nothing from each other, on one snapshot and in one round trip.
+    func pipelinedSnapshot(_ statements: [PostgresStatement]) throws -> [PostgresRows] {
+        try pipelinedTransaction(begin: Self.beginSnapshot, statements)
     }
 
     /// Connections open now (idle and in use).

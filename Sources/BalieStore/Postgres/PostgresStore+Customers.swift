@@ -68,10 +68,13 @@ private func prefixUpperBound(_ prefix: Substring) -> String? {
 }
 
 
-private func insertConsent(_ consent: Consent, in connection: PostgresConnection) throws {
-    try connection.execute("INSERT INTO consent (customer_id, purpose, given, at, recorded_by, method) VALUES ($1, $2, $3, $4, $5, $6)",
-                           [SQL.int(consent.customerID), SQL.text(consent.purpose.rawValue), SQL.bool(consent.given), SQL.time(consent.at),
-                            SQL.int(consent.recordedBy), SQL.text(consent.method.rawValue)])
+extension PostgresStatement {
+    /// The INSERT of one consent answer (the record keeps every answer; the latest per purpose counts).
+    static func insertConsent(_ consent: Consent) -> PostgresStatement {
+        PostgresStatement("INSERT INTO consent (customer_id, purpose, given, at, recorded_by, method) VALUES ($1, $2, $3, $4, $5, $6)",
+                          [SQL.int(consent.customerID), SQL.text(consent.purpose.rawValue), SQL.bool(consent.given), SQL.time(consent.at),
+                           SQL.int(consent.recordedBy), SQL.text(consent.method.rawValue)])
+    }
 }
 
 
@@ -116,46 +119,51 @@ extension PostgresStore: CustomerRepository {
     }
 
     public func customerRecord(number: String, recentContacts: Int) throws -> CustomerRecord? {
-        // One snapshot for all its parts, as SQLite's one read transaction: the count matches the contacts shown.
-        try pool.transaction { connection in
-            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            guard let customer = try connection.rows("SELECT \(customerColumns) FROM customer WHERE number = $1", [SQL.text(number)])
-                .first.map(readCustomer), let id = customer.id
-            else { return nil }
-            var consents: [Consent.Purpose: (consent: Consent, recordedByName: String?)] = [:]
+        // One snapshot for all its parts, as SQLite's one read transaction: the count matches the contacts shown. Every
+        // part finds the customer by number itself, so that none waits for another's result: one pipeline, one round trip.
+        let customerID = "(SELECT id FROM customer WHERE number = $1)"
+        let results = try pool.pipelinedSnapshot([
+            PostgresStatement("SELECT \(customerColumns) FROM customer WHERE number = $1", [SQL.text(number)]),
             // The latest entry per purpose counts.
-            for row in try connection.rows("""
+            PostgresStatement("""
                 SELECT k.id, k.purpose, k.given, k.at, k.recorded_by, k.method, s.full_name FROM consent k
                 LEFT JOIN staff s ON s.id = k.recorded_by
-                WHERE k.customer_id = $1 ORDER BY k.at, k.id
-                """, [SQL.int(id)]) {
-                guard let purpose = Consent.Purpose(rawValue: row.string("purpose")), let method = Consent.Method(rawValue: row.string("method"))
-                else { continue }
-                consents[purpose] = (Consent(id: row.int64("id"), customerID: id, purpose: purpose, given: row.bool("given") ?? false,
-                                             at: row.date("at") ?? Date(timeIntervalSince1970: 0), recordedBy: row.int64("recorded_by"),
-                                             method: method),
-                                     row["full_name"])
-            }
-            let followUps = try connection.rows("""
-                SELECT id, description, due, channel FROM follow_up WHERE customer_id = $1 AND NOT done ORDER BY due, id
-                """, [SQL.int(id)]).map { row in
-                FollowUp(id: row.int64("id"), customerID: id, description: row.string("description"),
-                         due: row.date("due") ?? Date(timeIntervalSince1970: 0),
-                         channel: PreferredChannel(rawValue: row.string("channel")) ?? .letter)
-            }
-            let messages = try connection.rows("""
-                SELECT id, title, sent_at FROM message WHERE customer_id = $1 AND NOT read AND important ORDER BY sent_at DESC, id
-                """, [SQL.int(id)]).map { row in
-                Message(id: row.int64("id"), customerID: id, title: row.string("title"), sentAt: row.date("sent_at") ?? Date(timeIntervalSince1970: 0),
-                        isImportant: true, isRead: false)
-            }
-            let contacts = try connection.rows("""
-                SELECT \(contactColumns) FROM contact WHERE customer_id = $1 ORDER BY at DESC, id DESC LIMIT $2
-                """, [SQL.int(id), rowLimit(recentContacts)]).map(readContact)
-            let count = try connection.rows("SELECT count(*) AS n FROM contact WHERE customer_id = $1", [SQL.int(id)]).first?.int("n") ?? 0
-            return CustomerRecord(customer: customer, consents: consents, openFollowUps: followUps,
-                                  unreadImportantMessages: messages, recentContacts: contacts, contactCount: count)
+                WHERE k.customer_id = \(customerID) ORDER BY k.at, k.id
+                """, [SQL.text(number)]),
+            PostgresStatement("""
+                SELECT id, description, due, channel FROM follow_up WHERE customer_id = \(customerID) AND NOT done ORDER BY due, id
+                """, [SQL.text(number)]),
+            PostgresStatement("""
+                SELECT id, title, sent_at FROM message WHERE customer_id = \(customerID) AND NOT read AND important ORDER BY sent_at DESC, id
+                """, [SQL.text(number)]),
+            PostgresStatement("""
+                SELECT \(contactColumns) FROM contact WHERE customer_id = \(customerID) ORDER BY at DESC, id DESC LIMIT $2
+                """, [SQL.text(number), rowLimit(recentContacts)]),
+            PostgresStatement("SELECT count(*) AS n FROM contact WHERE customer_id = \(customerID)", [SQL.text(number)]),
+        ])
+        guard results.count == 6, let customer = results[0].first.map(readCustomer), let id = customer.id else { return nil }
+        var consents: [Consent.Purpose: (consent: Consent, recordedByName: String?)] = [:]
+        for row in results[1].all {
+            guard let purpose = Consent.Purpose(rawValue: row.string("purpose")), let method = Consent.Method(rawValue: row.string("method"))
+            else { continue }
+            consents[purpose] = (Consent(id: row.int64("id"), customerID: id, purpose: purpose, given: row.bool("given") ?? false,
+                                         at: row.date("at") ?? Date(timeIntervalSince1970: 0), recordedBy: row.int64("recorded_by"),
+                                         method: method),
+                                 row["full_name"])
         }
+        let followUps = results[2].all.map { row in
+            FollowUp(id: row.int64("id"), customerID: id, description: row.string("description"),
+                     due: row.date("due") ?? Date(timeIntervalSince1970: 0),
+                     channel: PreferredChannel(rawValue: row.string("channel")) ?? .letter)
+        }
+        let messages = results[3].all.map { row in
+            Message(id: row.int64("id"), customerID: id, title: row.string("title"), sentAt: row.date("sent_at") ?? Date(timeIntervalSince1970: 0),
+                    isImportant: true, isRead: false)
+        }
+        let contacts = results[4].all.map(readContact)
+        let count = results[5].first?.int("n") ?? 0
+        return CustomerRecord(customer: customer, consents: consents, openFollowUps: followUps,
+                              unreadImportantMessages: messages, recentContacts: contacts, contactCount: count)
     }
 
     public func contacts(customerID: Int64, offset: Int, limit: Int) throws -> [Contact] {
@@ -178,15 +186,12 @@ extension PostgresStore: CustomerRepository {
     }
 
     public func recordConsent(_ consent: Consent) throws {
-        try write { connection in try insertConsent(consent, in: connection) }
+        try write(.insertConsent(consent))
     }
 
     /// Records a consent and its audit row in one transaction.
     public func recordConsent(_ consent: Consent, audit: AuditEvent) throws {
-        try write { connection in
-            try insertConsent(consent, in: connection)
-            try connection.insertAudit(audit)
-        }
+        try write([.insertConsent(consent), .insertAudit(audit)])
     }
 
     public func importCustomers(_ customers: [Customer]) throws -> (inserted: Int, updated: Int) {
@@ -261,19 +266,15 @@ extension PostgresStore: CustomerRepository {
     }
 
     public func insertMessage(_ message: Message) throws {
-        try write { connection in
-            try connection.execute("INSERT INTO message (customer_id, title, sent_at, important, read) VALUES ($1, $2, $3, $4, $5)",
-                                   [SQL.int(message.customerID), SQL.text(message.title), SQL.time(message.sentAt), SQL.bool(message.isImportant),
-                                    SQL.bool(message.isRead)])
-        }
+        try write("INSERT INTO message (customer_id, title, sent_at, important, read) VALUES ($1, $2, $3, $4, $5)",
+                  [SQL.int(message.customerID), SQL.text(message.title), SQL.time(message.sentAt), SQL.bool(message.isImportant),
+                   SQL.bool(message.isRead)])
     }
 
     public func insertFollowUp(_ followUp: FollowUp) throws {
-        try write { connection in
-            try connection.execute("INSERT INTO follow_up (customer_id, description, due, channel, done) VALUES ($1, $2, $3, $4, $5)",
-                                   [SQL.int(followUp.customerID), SQL.text(followUp.description), SQL.time(followUp.due),
-                                    SQL.text(followUp.channel.rawValue), SQL.bool(followUp.isDone)])
-        }
+        try write("INSERT INTO follow_up (customer_id, description, due, channel, done) VALUES ($1, $2, $3, $4, $5)",
+                  [SQL.int(followUp.customerID), SQL.text(followUp.description), SQL.time(followUp.due),
+                   SQL.text(followUp.channel.rawValue), SQL.bool(followUp.isDone)])
     }
 
     public func customerCount() throws -> Int {

@@ -20,12 +20,6 @@ extension PostgresStore: HelpRequestRepository {
             endedBy: row["ended_by"].flatMap(HelpRequest.EndedBy.init))
     }
 
-    private static func insertHelpEvent(_ event: HelpEvent, in connection: PostgresConnection) throws {
-        try connection.execute("INSERT INTO help_event (help_request_id, at, kind, actor_id, text) VALUES ($1, $2, $3, $4, $5)",
-                               [SQL.int(event.helpRequestID), SQL.time(event.at), SQL.text(event.kind.rawValue), SQL.int(event.actorID),
-                                SQL.text(event.text)])
-    }
-
 
     public func createHelpRequest(_ request: HelpRequest) throws -> HelpRequest {
         try write { connection in
@@ -38,7 +32,7 @@ extension PostgresStore: HelpRequestRepository {
             guard let id = rows.first?.int64("id") else { throw PostgresError(sqlState: "", message: "no id returned", isUnavailable: false) }
             var created = request
             created.id = id
-            try Self.insertHelpEvent(HelpEvent(helpRequestID: id, at: request.createdAt, kind: .requested, actorID: request.requestedBy), in: connection)
+            try connection.execute(.insertHelpEvent(HelpEvent(helpRequestID: id, at: request.createdAt, kind: .requested, actorID: request.requestedBy)))
             return created
         }
     }
@@ -52,53 +46,34 @@ extension PostgresStore: HelpRequestRepository {
     }
 
     /// Stores a changed request with its log line, and in the same transaction the audit row and the
-    /// customer's consent answer when there are any.
+    /// customer's consent answer when there are any (one pipeline).
     public func updateHelpRequest(_ request: HelpRequest, event: HelpEvent, audit: AuditEvent?, consent: Consent?) throws {
-        try write { connection in
-            try connection.execute("""
+        var statements = [
+            PostgresStatement("""
                 UPDATE help_request SET status = $1, helper_id = $2, accepted_at = $3, answered_at = $4, ended_at = $5, ended_by = $6
                 WHERE id = $7
                 """, [SQL.text(request.status.rawValue), SQL.int(request.helperID), SQL.time(request.acceptedAt), SQL.time(request.answeredAt),
-                      SQL.time(request.endedAt), SQL.text(request.endedBy?.rawValue), SQL.int(request.id)])
-            try Self.insertHelpEvent(event, in: connection)
-            if let consent {
-                try connection.execute("""
-                    INSERT INTO consent (customer_id, purpose, given, at, recorded_by, method) VALUES ($1, $2, $3, $4, $5, $6)
-                    """, [SQL.int(consent.customerID), SQL.text(consent.purpose.rawValue), SQL.bool(consent.given), SQL.time(consent.at),
-                          SQL.int(consent.recordedBy), SQL.text(consent.method.rawValue)])
-            }
-            if let audit { try connection.insertAudit(audit) }
-        }
+                      SQL.time(request.endedAt), SQL.text(request.endedBy?.rawValue), SQL.int(request.id)]),
+            .insertHelpEvent(event),
+        ]
+        if let consent { statements.append(.insertConsent(consent)) }
+        if let audit { statements.append(.insertAudit(audit)) }
+        try write(statements)
     }
 
-    /// Logs a view or a message of the remote colleague, with its audit row.
+    /// Logs a view or a message of the remote colleague, with its audit row (one transaction, one pipeline).
     public func logHelpEvent(_ event: HelpEvent, audit: AuditEvent) throws {
-        try write { connection in
-            try Self.insertHelpEvent(event, in: connection)
-            try connection.insertAudit(audit)
-        }
+        try write([.insertHelpEvent(event), .insertAudit(audit)])
     }
 
     /// A step the remote colleague adds to the session, logged and audited in one transaction.
     public func addHelperStep(sessionID: Int64, _ step: SessionStep, event: HelpEvent, audit: AuditEvent) throws {
-        try write { connection in
-            try connection.execute(
-                "INSERT INTO session_step (session_id, session_task_id, description, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
-                [SQL.int(sessionID), SQL.int(step.sessionTaskID), SQL.text(step.description), SQL.text(step.actor.rawValue),
-                 SQL.text(step.reason), SQL.time(step.at)])
-            try Self.insertHelpEvent(event, in: connection)
-            try connection.insertAudit(audit)
-        }
+        try write([.insertStep(sessionID: sessionID, step), .insertHelpEvent(event), .insertAudit(audit)])
     }
 
     /// A note the remote colleague adds to the session, logged and audited in one transaction.
     public func addHelperNote(sessionID: Int64, _ note: SessionNote, event: HelpEvent, audit: AuditEvent) throws {
-        try write { connection in
-            try connection.execute("INSERT INTO session_note (session_id, text, at) VALUES ($1, $2, $3)",
-                                   [SQL.int(sessionID), SQL.text(note.text), SQL.time(note.at)])
-            try Self.insertHelpEvent(event, in: connection)
-            try connection.insertAudit(audit)
-        }
+        try write([.insertNote(sessionID: sessionID, note), .insertHelpEvent(event), .insertAudit(audit)])
     }
 
     public func helpEvents(requestID: Int64) throws -> [HelpEvent] {
@@ -168,4 +143,13 @@ extension PostgresStore: HelpRequestRepository {
                   parameters + [limit < 0 ? nil : SQL.int(limit)]).map(Self.helpRequest(from:))
     }
 
+}
+
+extension PostgresStatement {
+    /// The INSERT of one line of a help request's log.
+    static func insertHelpEvent(_ event: HelpEvent) -> PostgresStatement {
+        PostgresStatement("INSERT INTO help_event (help_request_id, at, kind, actor_id, text) VALUES ($1, $2, $3, $4, $5)",
+                          [SQL.int(event.helpRequestID), SQL.time(event.at), SQL.text(event.kind.rawValue), SQL.int(event.actorID),
+                           SQL.text(event.text)])
+    }
 }

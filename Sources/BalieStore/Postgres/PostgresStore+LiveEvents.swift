@@ -8,13 +8,11 @@ extension PostgresStore: LiveEventRelay {
     static let liveCatchUpSeconds: TimeInterval = 5
 
     public func publishLiveEvent(channel: String, name: String, data: String) throws {
-        try write { connection in
-            // NOTIFY inside the transaction goes out when it commits, so no instance reads a row that is not there.
-            let id = try connection.rows("""
-                INSERT INTO live_event (channel, name, data, at) VALUES ($1, $2, $3, $4) RETURNING id
-                """, [channel, name, data, SQL.time(Date())]).first?.int64("id")
-            try connection.execute("SELECT pg_notify($1, $2)", [Self.liveChannel, SQL.int(id)])
-        }
+        // One statement in autocommit: its NOTIFY goes out when it commits, so no instance reads a row that is not there.
+        try write("""
+            WITH event AS (INSERT INTO live_event (channel, name, data, at) VALUES ($1, $2, $3, $4) RETURNING id)
+            SELECT pg_notify($5, id::text) FROM event
+            """, [channel, name, data, SQL.time(Date()), Self.liveChannel])
     }
 
     public func liveEvents(channel: String, after id: Int64, limit: Int) throws -> [LiveEvent] {

@@ -10,8 +10,7 @@ extension PostgresStore: PrivacyRepository {
     /// messages, follow-ups, assisted sessions with their steps and notes, and the audit rows about them.
     public func exportCustomer(number: String) throws -> [String: Any]? {
         // One snapshot for every section, as SQLite's read transaction; not counted as a commit.
-        try pool.transaction { connection in
-            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try pool.readSnapshot { connection in
             let types = try Self.columnTypes(in: connection)
             func rows(_ table: String, _ sql: String, _ parameters: [String?]) throws -> [[String: Any]] {
                 let result = try connection.execute(sql, parameters)

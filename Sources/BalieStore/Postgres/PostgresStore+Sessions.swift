@@ -15,17 +15,6 @@ private let taskColumns = """
     follow_up_channel
     """
 
-/// Statements on one snapshot, as SQLite's `writer.read`; not counted as a commit.
-private func consistentRead<T>(_ pool: PostgresPool, _ body: (PostgresConnection) throws -> T) throws -> T {
-    try pool.transaction { connection in
-        try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return try body(connection)
-    }
-}
-
-
-
-
 private func decodeNames(_ text: String) -> [String: String] {
     (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
 }
@@ -67,29 +56,33 @@ private func assistedSession(_ row: PostgresRow, tasks: [SessionTask], steps: [S
         selfReliance: row["self_reliance"].flatMap(SelfReliance.init), channelAdvice: row["channel_advice"].flatMap(PreferredChannel.init))
 }
 
-/// Sessions by id with their tasks, and with `details` their steps and notes, in the order of `ids` (ids not found left out):
-/// four statements for any number of sessions.
-private func loadSessions(_ ids: [Int64], details: Bool, in connection: PostgresConnection) throws -> [AssistedSession] {
-    guard !ids.isEmpty else { return [] }
+/// The reads of sessions by id with their tasks, and with `details` their steps and notes: two or four statements for any
+/// number of sessions, none needing another's result (one pipeline); `assembleSessions` puts their results together.
+private func sessionReads(_ ids: [Int64], details: Bool) -> [PostgresStatement] {
     let parameters = [SQL.idArray(ids)]
-    let rows = try connection.rows("SELECT \(sessionColumns) FROM assisted_session WHERE id = ANY ($1::bigint[])", parameters)
-    var tasks: [Int64: [SessionTask]] = [:], steps: [Int64: [SessionStep]] = [:], notes: [Int64: [SessionNote]] = [:]
-    for row in try connection.rows("SELECT \(taskColumns) FROM session_task WHERE session_id = ANY ($1::bigint[]) ORDER BY id", parameters) {
-        tasks[row.int64("session_id") ?? 0, default: []].append(sessionTask(row))
-    }
+    var reads = [PostgresStatement("SELECT \(sessionColumns) FROM assisted_session WHERE id = ANY ($1::bigint[])", parameters),
+                 PostgresStatement("SELECT \(taskColumns) FROM session_task WHERE session_id = ANY ($1::bigint[]) ORDER BY id", parameters)]
     if details {
-        for row in try connection.rows("""
+        reads.append(PostgresStatement("""
             SELECT id, session_id, session_task_id, description, actor, reason, at FROM session_step
             WHERE session_id = ANY ($1::bigint[]) ORDER BY id
-            """, parameters) {
-            steps[row.int64("session_id") ?? 0, default: []].append(sessionStep(row))
-        }
-        for row in try connection.rows("SELECT id, session_id, text, at FROM session_note WHERE session_id = ANY ($1::bigint[]) ORDER BY id",
-                                       parameters) {
-            notes[row.int64("session_id") ?? 0, default: []].append(sessionNote(row))
-        }
+            """, parameters))
+        reads.append(PostgresStatement("SELECT id, session_id, text, at FROM session_note WHERE session_id = ANY ($1::bigint[]) ORDER BY id",
+                                       parameters))
     }
-    let found = Dictionary(rows.map { ($0.int64("id") ?? 0, $0) }, uniquingKeysWith: { first, _ in first })
+    return reads
+}
+
+/// The sessions of `sessionReads` in the order of `ids` (ids not found left out).
+private func assembleSessions(_ ids: [Int64], _ results: [PostgresRows]) -> [AssistedSession] {
+    guard results.count >= 2 else { return [] }
+    var tasks: [Int64: [SessionTask]] = [:], steps: [Int64: [SessionStep]] = [:], notes: [Int64: [SessionNote]] = [:]
+    for row in results[1].all { tasks[row.int64("session_id") ?? 0, default: []].append(sessionTask(row)) }
+    if results.count == 4 {
+        for row in results[2].all { steps[row.int64("session_id") ?? 0, default: []].append(sessionStep(row)) }
+        for row in results[3].all { notes[row.int64("session_id") ?? 0, default: []].append(sessionNote(row)) }
+    }
+    let found = Dictionary(results[0].all.map { ($0.int64("id") ?? 0, $0) }, uniquingKeysWith: { first, _ in first })
     return ids.compactMap { id in
         found[id].map { assistedSession($0, tasks: tasks[id] ?? [], steps: steps[id] ?? [], notes: notes[id] ?? []) }
     }
@@ -122,20 +115,19 @@ func anonymiseSession(_ sessionID: Int64, in connection: PostgresConnection) thr
 
 extension PostgresStore: SessionRepository {
     public func createSession(_ session: AssistedSession) throws -> AssistedSession {
-        try write { connection in
-            var stored = session
-            stored.id = try connection.rows("""
-                INSERT INTO assisted_session (customer_id, staff_id, kiosk, branch, started_at, waiting_seconds, phase, language)
-                VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id
-                """, [SQL.int(session.customerID), SQL.int(session.staffID), SQL.text(session.kiosk), SQL.text(session.branch),
-                      SQL.time(session.startedAt), SQL.int(session.waitingSeconds), SQL.text(session.language)]).first?.int64("id")
-            return stored
-        }
+        var stored = session
+        stored.id = try write("""
+            INSERT INTO assisted_session (customer_id, staff_id, kiosk, branch, started_at, waiting_seconds, phase, language)
+            VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) RETURNING id
+            """, [SQL.int(session.customerID), SQL.int(session.staffID), SQL.text(session.kiosk), SQL.text(session.branch),
+                  SQL.time(session.startedAt), SQL.int(session.waitingSeconds), SQL.text(session.language)]).first?.int64("id")
+        return stored
     }
 
-    /// A session with its tasks; with `details` also its steps and notes (adding a step needs only their count).
+    /// A session with its tasks; with `details` also its steps and notes (adding a step needs only their count). One
+    /// snapshot, one round trip.
     public func session(id: Int64, details: Bool) throws -> AssistedSession? {
-        try consistentRead(pool) { try loadSessions([id], details: details, in: $0) }.first
+        assembleSessions([id], try pool.pipelinedSnapshot(sessionReads([id], details: details))).first
     }
 
     public func stepCount(sessionID: Int64) throws -> Int {
@@ -164,39 +156,28 @@ extension PostgresStore: SessionRepository {
         }
     }
 
+    /// One INSERT in autocommit: durable when it returns, in one round trip.
     public func addStep(sessionID: Int64, _ step: SessionStep) throws {
-        try write { connection in
-            _ = try connection.execute("""
-                INSERT INTO session_step (session_id, session_task_id, description, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)
-                """, [SQL.int(sessionID), SQL.int(step.sessionTaskID), SQL.text(step.description), SQL.text(step.actor.rawValue),
-                      SQL.text(step.reason), SQL.time(step.at)])
-        }
+        try write(.insertStep(sessionID: sessionID, step))
     }
 
     public func addNote(sessionID: Int64, _ note: SessionNote) throws {
-        try write { connection in
-            _ = try connection.execute("INSERT INTO session_note (session_id, text, at) VALUES ($1, $2, $3)",
-                                   [SQL.int(sessionID), SQL.text(note.text), SQL.time(note.at)])
-        }
+        try write(.insertNote(sessionID: sessionID, note))
     }
 
     public func finishTask(sessionID: Int64, taskID: Int64, outcome: TaskOutcome, at: Date) throws {
         let (detail, partner, who, due, channel) = outcome.storedColumns
-        try write { connection in
-            // `outcome IS NULL`: of two instances finishing the same task at once, the second changes nothing.
-            _ = try connection.execute("""
-                UPDATE session_task SET outcome = $1, outcome_detail = $2, partner = $3, follow_up_who = $4, follow_up_due = $5,
-                       follow_up_channel = $6, finished_at = $7 WHERE id = $8 AND session_id = $9 AND outcome IS NULL
-                """, [SQL.text(outcome.kind), SQL.text(detail), SQL.text(partner), SQL.text(who), SQL.double(due), SQL.text(channel),
-                      SQL.time(at), SQL.int(taskID), SQL.int(sessionID)])
-        }
+        // `outcome IS NULL`: of two instances finishing the same task at once, the second changes nothing.
+        try write("""
+            UPDATE session_task SET outcome = $1, outcome_detail = $2, partner = $3, follow_up_who = $4, follow_up_due = $5,
+                   follow_up_channel = $6, finished_at = $7 WHERE id = $8 AND session_id = $9 AND outcome IS NULL
+            """, [SQL.text(outcome.kind), SQL.text(detail), SQL.text(partner), SQL.text(who), SQL.double(due), SQL.text(channel),
+                  SQL.time(at), SQL.int(taskID), SQL.int(sessionID)])
     }
 
     public func handOver(sessionID: Int64, channelAdvice: PreferredChannel?) throws {
-        try write { connection in
-            _ = try connection.execute("UPDATE assisted_session SET phase = 'customer-feedback', channel_advice = $1 WHERE id = $2 AND phase = 'open'",
-                                   [SQL.text(channelAdvice?.rawValue), SQL.int(sessionID)])
-        }
+        try write("UPDATE assisted_session SET phase = 'customer-feedback', channel_advice = $1 WHERE id = $2 AND phase = 'open'",
+                  [SQL.text(channelAdvice?.rawValue), SQL.int(sessionID)])
     }
 
     public func closeSession(sessionID: Int64, effortScore: Int?, selfReliance: SelfReliance?, at: Date, contact: Contact?,
@@ -288,9 +269,9 @@ extension PostgresStore: SessionRepository {
         let sql = """
             SELECT s.id FROM assisted_session s WHERE \(conditions.joined(separator: " AND ")) ORDER BY s.id DESC LIMIT $\(parameters.count)::bigint
             """
-        return try consistentRead(pool) { connection in
+        return try pool.readSnapshot { connection in
             let ids = try connection.rows(sql, parameters).compactMap { $0.int64("id") }
-            return try loadSessions(ids, details: true, in: connection)
+            return ids.isEmpty ? [] : assembleSessions(ids, try connection.pipeline(sessionReads(ids, details: true)))
         }
     }
 
@@ -307,7 +288,7 @@ extension PostgresStore: InsightRepository {
         let scope = SQL.branchScope("s.branch", branches, &parameters)
         let condition = "s.phase = 'closed' AND s.started_at >= $1::double precision AND s.started_at < $2::double precision AND \(scope)"
         let selection = "SELECT s.id FROM assisted_session s WHERE \(condition)"
-        return try consistentRead(pool) { connection in
+        return try pool.readSnapshot { connection in
             var actors: [Int64: [StepActor]] = [:]
             for row in try connection.rows("SELECT session_task_id, actor FROM session_step WHERE session_id IN (\(selection)) ORDER BY id",
                                            parameters) {
@@ -334,5 +315,20 @@ extension PostgresStore: InsightRepository {
                     tasks: tasks[row.int64("id") ?? 0] ?? [])
             }
         }
+    }
+}
+
+extension PostgresStatement {
+    /// The INSERT of one step of a session (by the staff member or, with its log line, by a remote colleague).
+    static func insertStep(sessionID: Int64, _ step: SessionStep) -> PostgresStatement {
+        PostgresStatement("INSERT INTO session_step (session_id, session_task_id, description, actor, reason, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                          [SQL.int(sessionID), SQL.int(step.sessionTaskID), SQL.text(step.description), SQL.text(step.actor.rawValue),
+                           SQL.text(step.reason), SQL.time(step.at)])
+    }
+
+    /// The INSERT of one note of a session.
+    static func insertNote(sessionID: Int64, _ note: SessionNote) -> PostgresStatement {
+        PostgresStatement("INSERT INTO session_note (session_id, text, at) VALUES ($1, $2, $3)",
+                          [SQL.int(sessionID), SQL.text(note.text), SQL.time(note.at)])
     }
 }

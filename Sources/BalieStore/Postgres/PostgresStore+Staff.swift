@@ -77,15 +77,13 @@ extension PostgresStore: StaffRepository {
     }
 
     public func insertSession(_ session: StaffSession) throws {
-        try write { connection in
-            try connection.execute(
-                """
-                INSERT INTO staff_session (token_hash, staff_id, created_at, last_seen_at, client_address, working_branch)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                """,
-                [SQL.text(session.tokenHash), SQL.int(session.staffID), SQL.time(session.createdAt), SQL.time(session.lastSeenAt),
-                 SQL.text(session.clientAddress), SQL.text(session.workingBranch)])
-        }
+        try write(
+            """
+            INSERT INTO staff_session (token_hash, staff_id, created_at, last_seen_at, client_address, working_branch)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """,
+            [SQL.text(session.tokenHash), SQL.int(session.staffID), SQL.time(session.createdAt), SQL.time(session.lastSeenAt),
+             SQL.text(session.clientAddress), SQL.text(session.workingBranch)])
     }
 
     public func session(tokenHash: String) throws -> StaffSession? {
@@ -102,47 +100,36 @@ extension PostgresStore: StaffRepository {
     }
 
     public func touchSession(tokenHash: String, at: Date) throws {
-        try write { connection in
-            try connection.execute("UPDATE staff_session SET last_seen_at = $1 WHERE token_hash = $2", [SQL.time(at), SQL.text(tokenHash)])
-        }
+        try write("UPDATE staff_session SET last_seen_at = $1 WHERE token_hash = $2", [SQL.time(at), SQL.text(tokenHash)])
     }
 
     public func setWorkingBranch(tokenHash: String, branch: String) throws {
-        try write { connection in
-            try connection.execute("UPDATE staff_session SET working_branch = $1 WHERE token_hash = $2", [SQL.text(branch), SQL.text(tokenHash)])
-        }
+        try write("UPDATE staff_session SET working_branch = $1 WHERE token_hash = $2", [SQL.text(branch), SQL.text(tokenHash)])
     }
 
     @discardableResult
     public func deleteSignInFailures(before: Date) throws -> Int {
-        try write { connection in
-            try connection.execute("DELETE FROM sign_in_failure WHERE at <= $1", [SQL.time(before)]).affected
-        }
+        try write("DELETE FROM sign_in_failure WHERE at <= $1", [SQL.time(before)]).affected
     }
 
     public func deleteSession(tokenHash: String) throws {
-        try write { connection in try connection.execute("DELETE FROM staff_session WHERE token_hash = $1", [SQL.text(tokenHash)]) }
+        try write("DELETE FROM staff_session WHERE token_hash = $1", [SQL.text(tokenHash)])
     }
 
     public func deleteSessions(staffID: Int64) throws {
-        try write { connection in try connection.execute("DELETE FROM staff_session WHERE staff_id = $1", [SQL.int(staffID)]) }
+        try write("DELETE FROM staff_session WHERE staff_id = $1", [SQL.int(staffID)])
     }
 
     @discardableResult
     public func deleteExpiredSessions(policy: SessionPolicy, now: Date) throws -> Int {
-        try write { connection in
-            try connection.execute(
-                "DELETE FROM staff_session WHERE last_seen_at <= $1 OR created_at <= $2",
-                [SQL.double(now.timeIntervalSince1970 - policy.idleTimeout), SQL.double(now.timeIntervalSince1970 - policy.absoluteTimeout)]
-            ).affected
-        }
+        try write("DELETE FROM staff_session WHERE last_seen_at <= $1 OR created_at <= $2",
+                  [SQL.double(now.timeIntervalSince1970 - policy.idleTimeout), SQL.double(now.timeIntervalSince1970 - policy.absoluteTimeout)]
+        ).affected
     }
 
     public func recordSignInFailure(username: String, clientAddress: String, at: Date) throws {
-        try write { connection in
-            try connection.execute("INSERT INTO sign_in_failure (username, client_address, at) VALUES ($1, $2, $3)",
-                                   [SQL.text(username), SQL.text(clientAddress), SQL.time(at)])
-        }
+        try write("INSERT INTO sign_in_failure (username, client_address, at) VALUES ($1, $2, $3)",
+                  [SQL.text(username), SQL.text(clientAddress), SQL.time(at)])
     }
 
     public func signInFailures(username: String, since: Date) throws -> Int {
@@ -156,20 +143,20 @@ extension PostgresStore: StaffRepository {
     }
 
     public func clearSignInFailures(username: String) throws {
-        try write { connection in try connection.execute("DELETE FROM sign_in_failure WHERE username = $1", [SQL.text(username)]) }
+        try write("DELETE FROM sign_in_failure WHERE username = $1", [SQL.text(username)])
     }
 }
 
 extension PostgresStore: AuditRepository {
+    /// One INSERT in autocommit: durable when it returns, in one round trip.
     public func appendAudit(_ event: AuditEvent) throws {
-        try write { connection in try connection.insertAudit(event) }
+        try write(.insertAudit(event))
     }
 
-    /// Several rows in one transaction: all stored or none.
+    /// Several rows in one transaction (one pipeline): all stored or none.
     public func appendAudit(_ events: [AuditEvent]) throws {
-        try write { connection in try events.forEach { try connection.insertAudit($0) } }
+        try write(events.map(PostgresStatement.insertAudit))
     }
-
 
     private static let auditColumns = ["id", "at", "action", "actor_id", "actor_role", "subject", "origin", "detail", "reason", "branch"]
 

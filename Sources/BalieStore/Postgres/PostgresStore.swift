@@ -22,9 +22,38 @@ public final class PostgresStore: @unchecked Sendable {
 
     /// Statements in one transaction, committed before it returns; its duration counts in `commits`.
     func write<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try countedCommit { try pool.transaction(body) }
+    }
+
+    /// A write of statements that need nothing from each other's results, committed before it returns, in one round
+    /// trip: one statement alone runs in autocommit (PostgreSQL makes it its own transaction, all or nothing as with
+    /// BEGIN and COMMIT around it), several go as one pipeline between BEGIN and COMMIT. Their results, in order; one
+    /// commit in `commits`, as `write`.
+    @discardableResult
+    func write(_ statements: [PostgresStatement]) throws -> [PostgresRows] {
+        try countedCommit {
+            if statements.count == 1, let statement = statements.first {
+                return [try pool.withConnection { try $0.execute(statement) }]
+            }
+            return try pool.pipelinedTransaction(statements)
+        }
+    }
+
+    /// One write statement, in autocommit (see `write(_:)` with statements); its result.
+    @discardableResult
+    func write(_ statement: PostgresStatement) throws -> PostgresRows {
+        try write([statement])[0]
+    }
+
+    @discardableResult
+    func write(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
+        try write(PostgresStatement(sql, parameters))
+    }
+
+    private func countedCommit<T>(_ commit: () throws -> T) throws -> T {
         let started = Date()
         do {
-            let value = try pool.transaction(body)
+            let value = try commit()
             commits.record(seconds: Date().timeIntervalSince(started))
             return value
         } catch {
@@ -88,8 +117,13 @@ extension PostgresConnection {
     func rows(_ sql: String, _ parameters: [String?] = []) throws -> [PostgresRow] { try execute(sql, parameters).all }
 
     /// The audit row of what the same transaction does (the trail only ever takes inserts).
-    func insertAudit(_ event: AuditEvent) throws {
-        try execute(
+    func insertAudit(_ event: AuditEvent) throws { try execute(.insertAudit(event)) }
+}
+
+extension PostgresStatement {
+    /// The INSERT of one audit row.
+    static func insertAudit(_ event: AuditEvent) -> PostgresStatement {
+        PostgresStatement(
             "INSERT INTO audit_event (at, action, actor_id, actor_role, subject, origin, detail, reason, branch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             [SQL.time(event.at), SQL.text(event.action.rawValue), SQL.int(event.actorID), SQL.text(event.actorRole?.rawValue),
              SQL.text(event.subject), SQL.text(event.origin), SQL.text(event.detail), SQL.text(event.reason), SQL.text(event.branch)])
