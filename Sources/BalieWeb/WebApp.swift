@@ -255,6 +255,31 @@ public final class WebApp: HTTPApplication {
         return .html(html, status: status)
     }
 
+    /// Renders a page from its typed model (issue #20); the same page as `page(_:_:title:)` would give.
+    func page<Model: PageModel>(_ template: String, _ model: Model, language: String, status: HTTPStatus = .ok) throws -> Response {
+        Response(status: status, contentType: "text/html; charset=utf-8", bytes: try renderer.render(template, model, language: language))
+    }
+
+    /// What every page's layout shows, typed: as `baseContext`.
+    func layout(_ request: PageRequest, title: String) -> LayoutModel {
+        let language = request.visit.language
+        let returnTo = ["GET", "HEAD"].contains(request.http.method) ? Self.localPath(request.http) : "/"
+        return LayoutModel(
+            lang: language.code, dir: language.isRightToLeft ? "rtl" : "ltr", pageTitle: title,
+            assets: .init(css: staticFiles.url(for: "css/balie.css"), js: staticFiles.url(for: "js/balie.js"),
+                          icons: staticFiles.url(for: "icons/icons.svg")),
+            languages: localization.languages.map { .init(code: $0.code, name: $0.ownName, current: $0.code == language.code, rtl: $0.isRightToLeft) },
+            returnTo: returnTo, csrf: request.visit.csrfToken,
+            idle: .init(seconds: configuration.idleSeconds, warnSeconds: configuration.idleWarnSeconds, resetURL: "/kiosk/reset",
+                        stillThereURL: "/kiosk/still-there?return=" + Self.queryEscaped(returnTo)),
+            customerMode: request.signedIn == nil, staffMode: request.signedIn != nil, staffSignedIn: request.signedIn != nil,
+            staffBar: .init(name: request.signedIn?.staff.fullName ?? ""), requestID: request.http.requestID,
+            session: request.signedIn.map {
+                .init(secondsLeft: configuration.sessionPolicy.secondsLeft(of: $0.session, at: Date()),
+                      warnSeconds: Int(configuration.sessionPolicy.warningBefore))
+            })
+    }
+
     func baseContext(_ request: PageRequest, title: String) -> [String: Any] {
         let language = request.visit.language
         let returnTo = ["GET", "HEAD"].contains(request.http.method) ? Self.localPath(request.http) : "/"

@@ -55,18 +55,6 @@ struct BarChart {
         value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    /// The pages' own escaping (one place for all HTML and SVG text, byte-wise: a quote before a combining mark too).
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 }

@@ -30,6 +30,9 @@ public final class PageRenderer: Sendable {
     /// `ByteHTMLEscaping`; the pragma renders as nothing.
     private static let pragma = "{{% CONTENT_TYPE: \(ByteHTMLEscaping.name)}}"
 
+    /// Every template parsed for the typed page models (`TypedTemplate`), by name.
+    private let parsed: [String: [TemplateNode]]
+
     /// `translations`: each language's table, as pages receive it in `t`.
     public init(directory: String, translations: [String: [String: any Sendable]] = [:]) throws {
         MustacheContentTypes.register(ByteHTMLEscaping(), named: ByteHTMLEscaping.name)
@@ -50,6 +53,7 @@ public final class PageRenderer: Sendable {
         }
         self.library = library
         self.texts = texts
+        parsed = try texts.reduce(into: [:]) { parsed, entry in parsed[entry.key] = try TemplateSyntax.parse(entry.value, named: entry.key) }
         templateNames = texts.keys.sorted()
         knownNames = Set(texts.keys.flatMap { [$0, $0.replacingOccurrences(of: "/", with: ".")] })
         self.translations = translations
@@ -96,6 +100,26 @@ public final class PageRenderer: Sendable {
         return html
     }
 
+    /// Renders `template` from a typed page model, in `language`: compiled for the model and the language the first
+    /// time, then closures over the model's values writing bytes.
+    func render<Model: PageModel>(_ template: String, _ model: Model, language: String) throws -> [UInt8] {
+        let writer = try Model.compiled.writer("\(ObjectIdentifier(self).hashValue)|\(template)|\(language)") {
+            try compiled(template, for: Model.self, language: language).writer
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(32_768)
+        writer(model, &out)
+        return out
+    }
+
+    /// `template` compiled against a model: its writer, and the names it uses that the model lacks.
+    func compiled<Model: TemplateModel>(_ template: String, for model: Model.Type, language: String) throws
+        -> (writer: TemplateWriter<Model>, unresolved: Set<String>) {
+        let compiler = TemplateCompiler(translations: translations[language] ?? [:])
+        let writer = try compiler.compile(try TemplateExpansion.expand(template, library: parsed), in: Model.self)
+        return (writer, compiler.unresolved)
+    }
+
     private func prepareInBackground(_ language: String) {
         guard languagesInPreparation.withLock({ $0.insert(language).inserted }) else { return }
         DispatchQueue.global(qos: .utility).async { self.prepareCopies(for: language) }
@@ -118,30 +142,6 @@ struct ByteHTMLEscaping: MustacheContentType {
         Self.escape(text)
     }
 
-    static func escape(_ text: String) -> String {
-        let original = text
-        var text = text
-        return text.withUTF8 { bytes in
-            guard let first = bytes.firstIndex(where: isSpecial) else { return original }
-            var escaped = [UInt8]()
-            escaped.reserveCapacity(bytes.count + 16)
-            escaped.append(contentsOf: bytes[..<first])
-            for byte in bytes[first...] {
-                switch byte {
-                case UInt8(ascii: "<"): escaped.append(contentsOf: "&lt;".utf8)
-                case UInt8(ascii: ">"): escaped.append(contentsOf: "&gt;".utf8)
-                case UInt8(ascii: "&"): escaped.append(contentsOf: "&amp;".utf8)
-                case UInt8(ascii: "\""): escaped.append(contentsOf: "&quot;".utf8)
-                case UInt8(ascii: "'"): escaped.append(contentsOf: "&#39;".utf8)
-                default: escaped.append(byte)
-                }
-            }
-            return String(decoding: escaped, as: UTF8.self)
-        }
-    }
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 
-    private static func isSpecial(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\"")
-            || byte == UInt8(ascii: "'")
-    }
 }

@@ -91,64 +91,63 @@ extension WebApp {
         }
         let customer = record.customer
         try auditView(.customerViewed, customer: customer, request)
-        var person: [String: Any] = [
-            "number": customer.number, "full_name": customer.fullName, "birth_date": customer.birthDate?.dutch ?? "",
-            "postcode": customer.postcode ?? "—", "phone": customer.phone ?? "—", "email": customer.email ?? "—",
-            "preferred_channel_name": customer.preferredChannel.map { localization.text("preferred_channels.\(Self.key($0.rawValue))", language) } ?? "",
-            "language_name": localization.language(customer.language)?.ownName ?? (customer.language ?? ""),
-        ]
-        if let note = customer.note, !note.isEmpty { person["note"] = note }
-        var context: [String: Any] = [
-            "greeting": greeting(for: customer, language: language),
-            "customer": person,
-            "has_note": customer.note?.isEmpty == false,
-            "has_needs": !customer.accessibilityNeeds.isEmpty,
-            "needs": customer.accessibilityNeeds.map { ["name": localization.text("needs.\(Self.key($0.rawValue))", language)] },
-            "consents": Consent.Purpose.allCases.map { consentRow($0, record.consents[$0], language: language) },
-            "consents_action": "/customers/\(Self.queryEscaped(customer.number))/consents",
-            "consent_methods": Consent.Method.allCases.map {
-                ["code": $0.rawValue, "name": localization.text("consent.how.\(Self.key($0.rawValue))", language)]
-            },
-            "has_follow_ups": !record.openFollowUps.isEmpty,
-            "follow_ups": record.openFollowUps.map {
-                ["description": $0.description, "due": formatDate($0.due),
-                 "channel_name": localization.text("preferred_channels.\(Self.key($0.channel.rawValue))", language)]
-            },
-            "has_messages": !record.unreadImportantMessages.isEmpty,
-            "messages": record.unreadImportantMessages.map { ["title": $0.title, "sent": formatDate($0.sentAt)] },
-            "has_contacts": !record.recentContacts.isEmpty,
-            "contacts": record.recentContacts.map { contactItem($0, language: language) },
-            "has_more_contacts": record.contactCount > record.recentContacts.count,
-            "more_contacts_href": "/customers/\(Self.queryEscaped(customer.number))/contacts?page=1",
-            // The privacy rights: supervisors show a customer what is held, admins erase.
-            "can_export": Access.supervisorsAndAdmins.allows(request.signedIn?.staff.role),
-            "export_href": "/customers/\(Self.queryEscaped(customer.number))/export",
-            "can_erase": Access.admin.allows(request.signedIn?.staff.role),
-            "erase_href": "/customers/\(Self.queryEscaped(customer.number))/erase",
-        ]
+        let escapedNumber = Self.queryEscaped(customer.number)
         let customerID = customer.id!
-        context["has_session_consent"] = try database.hasConsent(customerID: customerID, purpose: .sessionLog)
         let history = Dictionary(grouping: try database.taskHistory(customerID: customerID), by: \.taskID)
-        let taskHistory = history.keys.sorted().map { taskID -> [String: Any] in
+        let taskHistory = history.keys.sorted().map { taskID -> CustomerPage.TaskHistory in
             let entries = history[taskID]!
-            return [
-                "name": catalog.task(taskID)?.name(language) ?? entries.last!.taskNames[language] ?? entries.last!.taskNames["nl"] ?? taskID,
-                "entries": entries.map { entry -> [String: Any] in
-                    [
-                        "date": formatDate(entry.date),
-                        "actors_text": Set(entry.actors).sorted { $0.rawValue < $1.rawValue }
+            return CustomerPage.TaskHistory(
+                name: catalog.task(taskID)?.name(language) ?? entries.last!.taskNames[language] ?? entries.last!.taskNames["nl"] ?? taskID,
+                entries: entries.map { entry in
+                    CustomerPage.HistoryEntry(
+                        date: formatDate(entry.date),
+                        actorsText: Set(entry.actors).sorted { $0.rawValue < $1.rawValue }
                             .map { localization.text("actors.\(Self.key($0.rawValue))", language) }.joined(separator: ", "),
-                        "reliance_text": entry.selfReliance.map { localization.text("feedback.reliance_\(Self.key($0.rawValue))", language) } ?? "—",
-                    ]
-                },
-            ]
+                        relianceText: entry.selfReliance.map { localization.text("feedback.reliance_\(Self.key($0.rawValue))", language) } ?? "—")
+                })
         }
-        context["has_task_history"] = !taskHistory.isEmpty
-        context["task_history"] = taskHistory
+        var otherLanguage: CustomerPage.Choice?
         if let code = customer.language, code != language, let other = localization.language(code) {
-            context["customer_language"] = ["code": other.code, "name": other.ownName]
+            otherLanguage = CustomerPage.Choice(code: other.code, name: other.ownName)
         }
-        return try page("pages/customer", request, title: localization.text("customer.title", language), context)
+        let model = CustomerPage(
+            layout: layout(request, title: localization.text("customer.title", language)),
+            greeting: greeting(for: customer, language: language),
+            customer: CustomerPage.Facts(
+                number: customer.number, fullName: customer.fullName, birthDate: customer.birthDate?.dutch ?? "",
+                postcode: customer.postcode ?? "—", phone: customer.phone ?? "—", email: customer.email ?? "—",
+                preferredChannelName: customer.preferredChannel.map { localization.text("preferred_channels.\(Self.key($0.rawValue))", language) } ?? "",
+                languageName: localization.language(customer.language)?.ownName ?? (customer.language ?? ""),
+                note: customer.note?.isEmpty == false ? customer.note : nil),
+            hasNote: customer.note?.isEmpty == false,
+            hasNeeds: !customer.accessibilityNeeds.isEmpty,
+            needs: customer.accessibilityNeeds.map { .init(name: localization.text("needs.\(Self.key($0.rawValue))", language)) },
+            consents: Consent.Purpose.allCases.map { consentCard($0, record.consents[$0], language: language) },
+            consentsAction: "/customers/\(escapedNumber)/consents",
+            consentMethods: Consent.Method.allCases.map {
+                .init(code: $0.rawValue, name: localization.text("consent.how.\(Self.key($0.rawValue))", language))
+            },
+            hasFollowUps: !record.openFollowUps.isEmpty,
+            followUps: record.openFollowUps.map {
+                .init(description: $0.description, due: formatDate($0.due),
+                      channelName: localization.text("preferred_channels.\(Self.key($0.channel.rawValue))", language))
+            },
+            hasMessages: !record.unreadImportantMessages.isEmpty,
+            messages: record.unreadImportantMessages.map { .init(title: $0.title, sent: formatDate($0.sentAt)) },
+            hasContacts: !record.recentContacts.isEmpty,
+            contacts: record.recentContacts.map { contactItem($0, language: language) },
+            hasMoreContacts: record.contactCount > record.recentContacts.count,
+            moreContactsHref: "/customers/\(escapedNumber)/contacts?page=1",
+            // The privacy rights: supervisors show a customer what is held, admins erase.
+            canExport: Access.supervisorsAndAdmins.allows(request.signedIn?.staff.role),
+            exportHref: "/customers/\(escapedNumber)/export",
+            canErase: Access.admin.allows(request.signedIn?.staff.role),
+            eraseHref: "/customers/\(escapedNumber)/erase",
+            hasSessionConsent: try database.hasConsent(customerID: customerID, purpose: .sessionLog),
+            hasTaskHistory: !taskHistory.isEmpty,
+            taskHistory: taskHistory,
+            customerLanguage: otherLanguage)
+        return try page("pages/customer", model, language: language)
     }
 
     private func contactsPage(_ request: PageRequest) throws -> Response {
@@ -164,17 +163,14 @@ extension WebApp {
         let pages = max(1, (total + Self.contactsPerPage - 1) / Self.contactsPerPage)
         let contacts = try database.contacts(customerID: id, offset: (pageNumber - 1) * Self.contactsPerPage, limit: Self.contactsPerPage)
         let base = "/customers/\(Self.queryEscaped(customer.number))/contacts?page="
-        var context: [String: Any] = [
-            "customer_name": customer.fullName,
-            "back_href": "/customers/\(Self.queryEscaped(customer.number))",
-            "has_contacts": !contacts.isEmpty,
-            "contacts": contacts.map { contactItem($0, language: language) },
-            "page_text": localization.text("customer.page", language, ["page": String(pageNumber), "pages": String(pages)]),
-        ]
-        if pageNumber > 1 { context["prev_href"] = base + String(pageNumber - 1) }
-        if pageNumber < pages { context["next_href"] = base + String(pageNumber + 1) }
-        return try page("pages/customer_contacts", request,
-                        title: localization.text("customer.contacts_page_title", language), context)
+        let model = CustomerContactsPage(
+            layout: layout(request, title: localization.text("customer.contacts_page_title", language)),
+            customerName: customer.fullName, backHref: "/customers/\(Self.queryEscaped(customer.number))",
+            hasContacts: !contacts.isEmpty, contacts: contacts.map { contactItem($0, language: language) },
+            pageText: localization.text("customer.page", language, ["page": String(pageNumber), "pages": String(pages)]),
+            prevHref: pageNumber > 1 ? base + String(pageNumber - 1) : nil,
+            nextHref: pageNumber < pages ? base + String(pageNumber + 1) : nil)
+        return try page("pages/customer_contacts", model, language: language)
     }
 
     private func recordConsent(_ request: PageRequest) throws -> Response {
@@ -228,7 +224,8 @@ extension WebApp {
         }
     }
 
-    private func consentRow(_ purpose: Consent.Purpose, _ entry: (consent: Consent, recordedByName: String?)?, language: String) -> [String: Any] {
+    private func consentCard(_ purpose: Consent.Purpose, _ entry: (consent: Consent, recordedByName: String?)?,
+                             language: String) -> CustomerPage.ConsentCard {
         let given = entry?.consent.given ?? false
         var details = ""  // the status already says "not asked"
         if let entry {
@@ -237,24 +234,20 @@ extension WebApp {
                 "how": localization.text("consent.how.\(Self.key(entry.consent.method.rawValue))", language),
             ])
         }
-        return [
-            "purpose": purpose.rawValue,
-            "purpose_name": localization.text("consent.purposes.\(Self.key(purpose.rawValue))", language),
-            "given": given,
-            "status_text": localization.text(entry == nil ? "consent.not_asked" : given ? "consent.given" : "consent.withdrawn", language),
-            "details": details,
-            "action_given": given ? "false" : "true",
-            "action_label": localization.text(given ? "consent.record_withdrawn" : "consent.record_given", language),
-        ]
+        return CustomerPage.ConsentCard(
+            purpose: purpose.rawValue,
+            purposeName: localization.text("consent.purposes.\(Self.key(purpose.rawValue))", language),
+            given: given,
+            statusText: localization.text(entry == nil ? "consent.not_asked" : given ? "consent.given" : "consent.withdrawn", language),
+            details: details,
+            actionGiven: given ? "false" : "true",
+            actionLabel: localization.text(given ? "consent.record_withdrawn" : "consent.record_given", language))
     }
 
-    private func contactItem(_ contact: Contact, language: String) -> [String: Any] {
-        [
-            "when": formatDateTime(contact.at),
-            "channel_name": localization.text("channels.\(Self.key(contact.channel.rawValue))", language),
-            "channel_icon": Self.icon(for: contact.channel),
-            "topic": contact.topic, "summary": contact.summary, "outcome": contact.outcome, "source": contact.sourceSystem,
-        ]
+    private func contactItem(_ contact: Contact, language: String) -> ContactItem {
+        ContactItem(when: formatDateTime(contact.at), channelName: localization.text("channels.\(Self.key(contact.channel.rawValue))", language),
+                    channelIcon: Self.icon(for: contact.channel), topic: contact.topic, summary: contact.summary,
+                    outcome: contact.outcome, source: contact.sourceSystem)
     }
 
     static func icon(for channel: Channel) -> String {

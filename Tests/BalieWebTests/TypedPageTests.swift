@@ -1,0 +1,104 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+import Testing
+@testable import BalieWeb
+
+/// Typed page models (issue #20): every converted page renders from its example model in every language, signed in
+/// and not, exactly as the Mustache library renders the same values from dictionaries; every name its template uses
+/// is a field of the model.
+@Suite struct TypedPageTests {
+    static let app = try! makeTestApp()
+
+    /// Text that must come out escaped, right to left, and with characters outside ASCII.
+    static let tricky = "Fatma <Yılmaz> & \"zoon\" 'Ali' — مرحبا"
+
+    static func layout(language: String, signedIn: Bool) -> LayoutModel {
+        LayoutModel(
+            lang: language, dir: language == "ar" ? "rtl" : "ltr", pageTitle: "Titel & <test>",
+            assets: .init(css: "/static/css/balie.1.css", js: "/static/js/balie.1.js", icons: "/static/icons/icons.1.svg"),
+            languages: [.init(code: "nl", name: "Nederlands", current: language == "nl", rtl: false),
+                        .init(code: "ar", name: "العربية", current: language == "ar", rtl: true)],
+            returnTo: "/customers/100234?x=1&y=2", csrf: "csrf-token-value",
+            idle: .init(seconds: 120, warnSeconds: 30, resetURL: "/kiosk/reset", stillThereURL: "/kiosk/still-there?return=%2F"),
+            customerMode: !signedIn, staffMode: signedIn, staffSignedIn: signedIn, staffBar: .init(name: signedIn ? tricky : ""),
+            requestID: "req-1", session: signedIn ? .init(secondsLeft: 900, warnSeconds: 120) : nil)
+    }
+
+    static func customerPage(language: String, signedIn: Bool, full: Bool) -> CustomerPage {
+        let contact = ContactItem(when: "1 december 2026 10:15", channelName: "Telefoon", channelIcon: "phone", topic: tricky,
+                                  summary: "Uitgelegd <b>niet</b> vet", outcome: "opgelost", source: "crm & co")
+        return CustomerPage(
+            layout: layout(language: language, signedIn: signedIn), greeting: "Goedemorgen \(tricky)",
+            customer: .init(number: "100234", fullName: tricky, birthDate: "7 maart 1948", postcode: "1011 AB", phone: "+31 6 1234",
+                            email: "a&b@example.nl", preferredChannelName: "Brief", languageName: "Türkçe",
+                            note: full ? "Hoort slecht; \"langzaam\" praten" : nil),
+            hasNote: full, hasNeeds: full, needs: full ? [.init(name: "Grote letters"), .init(name: "Rolstoel")] : [],
+            consents: [.init(purpose: "session-log", purposeName: "Sessies", given: true, statusText: "Gegeven", details: "Op 1-12 door Anna",
+                             actionGiven: "false", actionLabel: "Intrekken"),
+                       .init(purpose: "remote-viewing", purposeName: "Meekijken", given: false, statusText: "Niet gevraagd", details: "",
+                             actionGiven: "true", actionLabel: "Geven")],
+            consentsAction: "/customers/100234/consents",
+            consentMethods: [.init(code: "in-person", name: "Aan de balie"), .init(code: "paper", name: "Op papier")],
+            hasFollowUps: full, followUps: full ? [.init(description: "Terugbellen — Piet", due: "3 december 2026", channelName: "Telefoon")] : [],
+            hasMessages: full, messages: full ? [.init(title: "Uw aanslag <2026>", sent: "30 november 2026")] : [],
+            hasContacts: full, contacts: full ? [contact, contact] : [], hasMoreContacts: full, moreContactsHref: "/customers/100234/contacts?page=1",
+            canExport: full, exportHref: "/customers/100234/export", canErase: full, eraseHref: "/customers/100234/erase",
+            hasSessionConsent: !full, hasTaskHistory: full,
+            taskHistory: full ? [.init(name: "DigiD", entries: [.init(date: "1 december 2026", actorsText: "Klant, medewerker", relianceText: "Ja")])] : [],
+            customerLanguage: full ? .init(code: "tr", name: "Türkçe") : nil)
+    }
+
+    static func contactsPage(language: String, signedIn: Bool, full: Bool) -> CustomerContactsPage {
+        CustomerContactsPage(
+            layout: layout(language: language, signedIn: signedIn), customerName: tricky, backHref: "/customers/100234",
+            hasContacts: full, contacts: full ? customerPage(language: language, signedIn: signedIn, full: true).contacts : [],
+            pageText: "Pagina 2 van 3", prevHref: full ? "/customers/100234/contacts?page=1" : nil,
+            nextHref: full ? "/customers/100234/contacts?page=3" : nil)
+    }
+
+    /// Typed bytes against the Mustache library's output for the same values.
+    private func expectSameBothWays<Model: PageModel>(_ template: String, _ model: Model, language: String) throws {
+        let typed = String(decoding: try Self.app.renderer.render(template, model, language: language), as: UTF8.self)
+        var context = Model.fields.plain(model)
+        context["t"] = Self.app.localization.table(language)
+        let mustache = try Self.app.renderer.render(template, context)
+        #expect(typed == mustache, "\(template) in \(language): \(PageRenderer.firstDifference(typed, mustache))")
+        #expect(typed.contains("Fatma &lt;Yılmaz&gt; &amp; &quot;zoon&quot; &#39;Ali&#39;"))
+        #expect(!typed.contains("{{") && !typed.contains("<Yılmaz>"))
+    }
+
+    @Test func theCustomerPagesRenderAsBeforeInEveryLanguage() throws {
+        for language in Self.app.localization.languages.map(\.code) {
+            for signedIn in [true, false] {
+                for full in [true, false] {
+                    try expectSameBothWays("pages/customer", Self.customerPage(language: language, signedIn: signedIn, full: full), language: language)
+                    try expectSameBothWays("pages/customer_contacts", Self.contactsPage(language: language, signedIn: signedIn, full: full),
+                                           language: language)
+                }
+            }
+        }
+    }
+
+    @Test func everyNameOfTheTemplatesIsAFieldOfTheirModels() throws {
+        for language in Self.app.localization.languages.map(\.code) {
+            #expect(try Self.app.renderer.compiled("pages/customer", for: CustomerPage.self, language: language).unresolved == [])
+            #expect(try Self.app.renderer.compiled("pages/customer_contacts", for: CustomerContactsPage.self, language: language).unresolved == [])
+        }
+    }
+
+    @Test func standaloneLinesAndBlocksFollowTheSpec() throws {
+        let nodes = try TemplateSyntax.parse("a\n{{#x}}\n  b\n{{/x}}\n{{$c}}d{{/c}}e\n", named: "t")
+        #expect(nodes == [.text("a\n"), .section("x", inverted: false, [.text("  b\n")]), .block("c", [.text("d")]), .text("e\n")])
+        #expect(throws: TemplateSyntax.Failure.self) { try TemplateSyntax.parse("{{#x}}open", named: "t") }
+        #expect(throws: TemplateSyntax.Failure.self) { try TemplateSyntax.parse("{{/y}}", named: "t") }
+    }
+
+    @Test func escapingIsTheSameEverywhere() {
+        #expect(HTMLEscaping.escape(Self.tricky) == "Fatma &lt;Yılmaz&gt; &amp; &quot;zoon&quot; &#39;Ali&#39; — مرحبا")
+        #expect(ByteHTMLEscaping.escape("<'&\">") == "&lt;&#39;&amp;&quot;&gt;")
+        // A quote before a combining mark is escaped too (the character walk of the library missed it).
+        #expect(HTMLEscaping.escape("\"\u{301}") == "&quot;\u{301}")
+        #expect(HTMLEscaping.escape("plain") == "plain")
+    }
+}
