@@ -8,17 +8,15 @@ extension WebApp {
     func registerKioskRoutes() {
         get("/", .customerKiosk) { [unowned self] request in
             let language = request.language
-            let groups = TaskGroup.allCases.map { group in
-                [
-                    "id": group.rawValue,
-                    "name": localization.text("groups.\(group.translationKey).name", language),
-                    "description": localization.text("groups.\(group.translationKey).description", language),
-                    "icon": group.icon,
-                    "href": "/kiosk/topics/\(group.rawValue)",
-                ]
-            }
-            return try page("pages/start", request, title: localization.text("start.title", language),
-                            ["groups": groups, "help_request_action": "/kiosk/help"])
+            let model = StartPage(
+                layout: layout(request, title: localization.text("start.title", language)),
+                groups: TaskGroup.allCases.map { group in
+                    .init(href: "/kiosk/topics/\(group.rawValue)", icon: group.icon,
+                          name: localization.text("groups.\(group.translationKey).name", language),
+                          description: localization.text("groups.\(group.translationKey).description", language))
+                },
+                helpRequestAction: "/kiosk/help")
+            return try page("pages/start", model, language: language)
         }
 
         get("/kiosk/topics/:group", .customerKiosk) { [unowned self] request in

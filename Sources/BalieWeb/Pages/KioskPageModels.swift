@@ -1,0 +1,31 @@
+/// The customer kiosk's pages (`KioskRoutes`) as typed page data (issue #20).
+
+/// `pages/start`: the task groups as tiles, asking for staff, a number for the queue, help from afar.
+struct StartPage: PageModel {
+    /// `components/tile`: one task group.
+    struct Tile: TemplateModel {
+        var href: String, icon: String, name: String, description: String
+        static let fields: TemplateFields<Self> = [
+            "href": .text(\.href), "icon": .text(\.icon), "name": .text(\.name), "description": .text(\.description),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var groups: [Tile]
+    var helpRequestAction: String
+    /// The staff call and help request forms send a `group` when there is one: never on the start page.
+    let group: TopicGroup? = nil
+
+    static let fields = TemplateFields<Self>([
+        "groups": .list(\.groups), "help_request_action": .text(\.helpRequestAction), "group": .object(\.group),
+    ]).including(\.layout)
+}
+
+/// The task group a page is about: the staff call and help request forms send its `id` (`components/staff_call_form`,
+/// `components/help_request_form`), the topic page shows its icon and description.
+struct TopicGroup: TemplateModel {
+    var id: String, icon: String, description: String
+    static let fields: TemplateFields<Self> = ["id": .text(\.id), "icon": .text(\.icon), "description": .text(\.description)]
+}

@@ -1,0 +1,30 @@
+import BalieCore
+import Foundation
+import Testing
+@testable import BalieWeb
+
+/// The kiosk, queue and session pages as typed page models (issue #20): each renders from its example values in every
+/// language, signed in and not, as the Mustache library renders the same values; every name of its template is a field.
+@Suite struct TypedKioskPageTests {
+    typealias Support = TypedPageSupport
+    static let tricky = Support.tricky
+
+    static func startPage(language: String, signedIn: Bool) -> StartPage {
+        StartPage(
+            layout: Support.layout(language: language, signedIn: signedIn),
+            groups: [.init(href: "/kiosk/topics/government", icon: "government", name: tricky, description: "Belasting & <toeslagen>"),
+                     .init(href: "/kiosk/topics/bank", icon: "bank", name: "Bank", description: "Betalen")],
+            helpRequestAction: "/kiosk/help")
+    }
+
+    @Test func theStartPageRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                let html = try Support.expectSameBothWays("pages/start", Self.startPage(language: language, signedIn: signedIn), language: language)
+                #expect(html.contains("href=\"/kiosk/topics/government\""))
+                #expect(!html.contains("name=\"group\""))
+            }
+        }
+        #expect(try Support.unresolved("pages/start", StartPage.self) == [])
+    }
+}
