@@ -80,16 +80,17 @@ extension WebApp {
                             status: HTTPStatus) throws -> Response {
         let language = request.language
         let order = ["username", "password"].filter { errors[$0] != nil }
-        var context: [String: Any] = [
-            "form": ["username": username],
-            "has_errors": !errors.isEmpty,
-            "errors": order.map { ["field_id": $0, "text": localization.text(errors[$0]!, language)] },
-            "field_errors": errors.mapValues { localization.text($0, language) },
-            "return_to_after": Self.safeReturnPath(request.http.query["return"] ?? request.form["return"] ?? "/staff"),
-            "customer_mode": false,
-        ]
-        // Absent rather than nil: Mustache would print "nil".
-        if let notice { context["notice"] = localization.text(notice, language) }
-        return try page("pages/sign_in", request, title: localization.text("sign_in.title", language), status: status, context)
+        var layout = layout(request, title: localization.text("sign_in.title", language))
+        layout.customerMode = false
+        let model = SignInPage(
+            layout: layout,
+            form: .init(username: username),
+            hasErrors: !errors.isEmpty,
+            errors: order.map { ErrorSummaryEntry(fieldID: $0, text: localization.text(errors[$0]!, language)) },
+            fieldErrors: .init(username: errors["username"].map { localization.text($0, language) },
+                               password: errors["password"].map { localization.text($0, language) }),
+            returnToAfter: Self.safeReturnPath(request.http.query["return"] ?? request.form["return"] ?? "/staff"),
+            notice: notice.map { localization.text($0, language) })
+        return try page("pages/sign_in", model, language: language, status: status)
     }
 }

@@ -1,0 +1,65 @@
+import BalieCore
+import BalieHTTP
+import Foundation
+import Testing
+@testable import BalieWeb
+
+/// Typed page models of the staff, admin and privacy pages (issue #20): each page renders from example values in
+/// every language, signed in and not, exactly as the Mustache library renders the same values from dictionaries, and
+/// every name its template uses is a field of its model.
+@Suite struct TypedStaffPageTests {
+    static let app = TypedPageTests.app
+    static let tricky = TypedPageTests.tricky
+    static let languages = app.localization.languages.map(\.code)
+
+    static func layout(_ language: String, signedIn: Bool) -> LayoutModel {
+        TypedPageTests.layout(language: language, signedIn: signedIn)
+    }
+
+    /// Typed bytes against the Mustache library's output for the same values; `tricky` must appear escaped.
+    private func expectSameBothWays<Model: PageModel>(_ template: String, _ model: Model, language: String,
+                                                      showsTricky: Bool = true) throws {
+        let typed = String(decoding: try Self.app.renderer.render(template, model, language: language), as: UTF8.self)
+        var context = Model.fields.plain(model)
+        context["t"] = Self.app.localization.table(language)
+        let mustache = try Self.app.renderer.render(template, context)
+        #expect(typed == mustache, "\(template) in \(language): \(PageRenderer.firstDifference(typed, mustache))")
+        if showsTricky { #expect(typed.contains("Fatma &lt;Yılmaz&gt; &amp; &quot;zoon&quot; &#39;Ali&#39;"), "\(template) in \(language)") }
+        #expect(!typed.contains("{{") && !typed.contains("<Yılmaz>"))
+    }
+
+    private func expectEveryNameIsAField<Model: PageModel>(_ template: String, _ model: Model.Type) throws {
+        for language in Self.languages {
+            #expect(try Self.app.renderer.compiled(template, for: model, language: language).unresolved == [], "\(template) in \(language)")
+        }
+    }
+
+    /// Each page in every language, signed in and not, once with everything shown and once with nothing optional.
+    private func forEveryVariant(_ body: (_ language: String, _ signedIn: Bool, _ full: Bool) throws -> Void) rethrows {
+        for language in Self.languages {
+            for signedIn in [true, false] {
+                for full in [true, false] { try body(language, signedIn, full) }
+            }
+        }
+    }
+
+    // MARK: - sign_in
+
+    static func signInPage(_ language: String, signedIn: Bool, full: Bool) -> SignInPage {
+        var layout = layout(language, signedIn: signedIn)
+        layout.customerMode = false
+        return SignInPage(
+            layout: layout, form: .init(username: full ? tricky : ""), hasErrors: full,
+            errors: full ? [.init(fieldID: "username", text: "Naam <fout>"), .init(fieldID: "password", text: "Wachtwoord & zo")] : [],
+            fieldErrors: .init(username: full ? "Naam <fout>" : nil, password: full ? "Wachtwoord & zo" : nil),
+            returnToAfter: "/customers?q=a&b=\"c\"", notice: full ? "U bent afgemeld 'nu'" : nil)
+    }
+
+    @Test func signInRendersAsBefore() throws {
+        try forEveryVariant { language, signedIn, full in
+            try expectSameBothWays("pages/sign_in", Self.signInPage(language, signedIn: signedIn, full: full), language: language,
+                                   showsTricky: full)
+        }
+        try expectEveryNameIsAField("pages/sign_in", SignInPage.self)
+    }
+}
