@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make bench`: runs the six benchmarks of issue #11 and the metrics one of issue #20 (release builds) and writes bench/results.md, one row per
+# `make bench`: runs the six benchmarks of issue #11, the metrics one of issue #20 and the central deployment on PostgreSQL of
+# issue #19 (release builds) and writes bench/results.md, one row per
 # figure: what was measured, target, baseline measured in the same run, ratio, whether the target is met,
 # date and machine. A benchmark that fails is named in the table and the others still run.
 # Each benchmark also runs alone: bench/http/run.sh, bench/customer-page/run.sh, bench/search/run.sh,
-# bench/writes/run.sh, bench/display/run.sh, bench/footprint/run.sh, bench/metrics/run.sh.
+# bench/writes/run.sh, bench/display/run.sh, bench/footprint/run.sh, bench/metrics/run.sh, bench/postgres/run.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=bench/results.md
@@ -37,6 +38,7 @@ run "4. durable writes" bench/writes/run.sh 10 50
 run "5. display streams" bench/display/run.sh 2000 10
 run "6. footprint" bench/footprint/run.sh
 run "7. counting a request" bench/metrics/run.sh 1000000 5
+run "8. central deployment on PostgreSQL" bench/postgres/run.sh 10 50
 
 machine="$cores cores, $memory"
 {
@@ -46,7 +48,8 @@ machine="$cores cores, $memory"
   echo "for the targets that are missed. Machine: $machine ($cpu); load average at the start $load; commit"
   echo "$commit$([ "$dirty" -gt 0 ] && echo " with uncommitted changes in Sources/ (work in progress of the checkout)"); whole run $(( $(date +%s) - started )) s."
   echo "Baselines are measured in the same run on the same machine: mhd_hello.c (libmicrohttpd answering a fixed"
-  echo "page of the same size) and sqlite_commit.c (one-row durable commits, WAL, synchronous=FULL, same disk)."
+  echo "page of the same size), sqlite_commit.c (one-row durable commits, WAL, synchronous=FULL, same disk) and pgbench"
+  echo "(one-row INSERT transactions on the benchmark's own durable PostgreSQL server, at the same client count)."
   echo
   echo "| Figure | Measured | Target | Baseline | Ratio | Target met | Date | Machine |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
