@@ -27,4 +27,22 @@ import Testing
         }
         #expect(try Support.unresolved("pages/start", StartPage.self) == [])
     }
+
+    static func topicPage(language: String, signedIn: Bool) -> TopicPage {
+        TopicPage(
+            layout: Support.layout(language: language, signedIn: signedIn),
+            group: .init(id: "government", icon: "government", description: "Belasting & <toeslagen>"),
+            examples: [.init(name: tricky), .init(name: "DigiD aanvragen")], helpRequestAction: "/kiosk/help")
+    }
+
+    @Test func theTopicPageRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                let html = try Support.expectSameBothWays("pages/topic", Self.topicPage(language: language, signedIn: signedIn), language: language)
+                // Both forms send the group.
+                #expect(html.components(separatedBy: "name=\"group\" value=\"government\"").count == 3)
+            }
+        }
+        #expect(try Support.unresolved("pages/topic", TopicPage.self) == [])
+    }
 }

@@ -23,6 +23,25 @@ struct StartPage: PageModel {
     ]).including(\.layout)
 }
 
+/// `pages/topic`: one task group, with example tasks, asking for staff about it.
+struct TopicPage: PageModel {
+    struct Example: TemplateModel {
+        var name: String
+        static let fields: TemplateFields<Self> = ["name": .text(\.name)]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var group: TopicGroup
+    var examples: [Example]
+    var helpRequestAction: String
+
+    static let fields = TemplateFields<Self>([
+        "group": .object(\.group), "examples": .list(\.examples), "help_request_action": .text(\.helpRequestAction),
+    ]).including(\.layout)
+}
+
 /// The task group a page is about: the staff call and help request forms send its `id` (`components/staff_call_form`,
 /// `components/help_request_form`), the topic page shows its icon and description.
 struct TopicGroup: TemplateModel {

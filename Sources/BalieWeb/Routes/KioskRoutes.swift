@@ -25,14 +25,13 @@ extension WebApp {
             }
             let language = request.language
             let name = localization.text("groups.\(group.translationKey).name", language)
-            return try page("pages/topic", request, title: name, [
-                "group": [
-                    "id": group.rawValue, "name": name, "icon": group.icon,
-                    "description": localization.text("groups.\(group.translationKey).description", language),
-                ],
-                "examples": group.exampleTasks.map { ["name": localization.text("tasks.\($0)", language)] },
-                "help_request_action": "/kiosk/help",
-            ])
+            let model = TopicPage(
+                layout: layout(request, title: name),
+                group: .init(id: group.rawValue, icon: group.icon,
+                             description: localization.text("groups.\(group.translationKey).description", language)),
+                examples: group.exampleTasks.map { .init(name: localization.text("tasks.\($0)", language)) },
+                helpRequestAction: "/kiosk/help")
+            return try page("pages/topic", model, language: language)
         }
 
         post("/kiosk/call-staff", .customerKiosk) { [unowned self] request in
