@@ -62,4 +62,27 @@ import Testing
         }
         try expectEveryNameIsAField("pages/sign_in", SignInPage.self)
     }
+
+    // MARK: - staff_home
+
+    static func staffHomePage(_ language: String, full: Bool) -> StaffHomePage {
+        StaffHomePage(
+            layout: layout(language, signedIn: true), staff: .init(roleName: "Beheerder & co", branchName: full ? tricky : ""),
+            calls: full ? [.init(kiosk: tricky, groupName: "Toeslagen <2026>", when: "10:15"), .init(kiosk: "k2", groupName: "", when: "10:20")] : [],
+            hasCalls: full, isAdmin: full, helpsRemotely: full, canViewAudit: full, hasOpenSessions: full,
+            openSessions: full ? [.init(href: "/sessions/7", started: "1 december 2026 09:00", who: tricky, stale: true),
+                                  .init(href: "/sessions/8", started: "3 december 2026 10:00", who: "Anoniem", stale: false)] : [],
+            canSwitchBranch: full,
+            switchBranches: full ? [.init(code: "main", name: "Centrum", selected: true), .init(code: "n&o", name: "Noord \"O\"", selected: false)] : [])
+    }
+
+    @Test func staffHomeRendersAsBefore() throws {
+        for language in Self.languages {
+            for full in [true, false] {
+                // Staff only: always signed in.
+                try expectSameBothWays("pages/staff_home", Self.staffHomePage(language, full: full), language: language)
+            }
+        }
+        try expectEveryNameIsAField("pages/staff_home", StaffHomePage.self)
+    }
 }

@@ -34,3 +34,56 @@ struct SignInPage: PageModel {
         "return_to_after": .text(\.returnToAfter), "notice": .optionalText(\.notice),
     ]).including(\.layout)
 }
+
+/// `pages/staff_home`.
+struct StaffHomePage: PageModel {
+    struct Person: TemplateModel {
+        var roleName: String, branchName: String
+        /// The template's `{{#empty(branch_name)}}`, a Mustache transform: here a flag of that name.
+        static let fields: TemplateFields<Self> = [
+            "role_name": .text(\.roleName), "branch_name": .text(\.branchName),
+            "empty(branch_name)": .flag { $0.branchName.isEmpty },
+        ]
+    }
+
+    struct BranchChoice: TemplateModel {
+        var code: String, name: String, selected: Bool
+        static let fields: TemplateFields<Self> = ["code": .text(\.code), "name": .text(\.name), "selected": .flag(\.selected)]
+    }
+
+    struct Call: TemplateModel {
+        var kiosk: String, groupName: String, when: String
+        static let fields: TemplateFields<Self> = [
+            "kiosk": .text(\.kiosk), "group_name": .text(\.groupName), "when": .text(\.when),
+            "empty(group_name)": .flag { $0.groupName.isEmpty },
+        ]
+    }
+
+    struct OpenSession: TemplateModel {
+        var href: String, started: String, who: String, stale: Bool
+        static let fields: TemplateFields<Self> = [
+            "href": .text(\.href), "started": .text(\.started), "who": .text(\.who), "stale": .flag(\.stale),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var staff: Person
+    var calls: [Call]
+    var hasCalls: Bool
+    var isAdmin: Bool
+    var helpsRemotely: Bool
+    var canViewAudit: Bool
+    var hasOpenSessions: Bool
+    var openSessions: [OpenSession]
+    var canSwitchBranch: Bool
+    var switchBranches: [BranchChoice]
+
+    static let fields = TemplateFields<Self>([
+        "staff": .object(\.staff), "calls": .list(\.calls), "has_calls": .flag(\.hasCalls), "is_admin": .flag(\.isAdmin),
+        "helps_remotely": .flag(\.helpsRemotely), "can_view_audit": .flag(\.canViewAudit),
+        "has_open_sessions": .flag(\.hasOpenSessions), "open_sessions": .list(\.openSessions),
+        "can_switch_branch": .flag(\.canSwitchBranch), "switch_branches": .list(\.switchBranches),
+    ]).including(\.layout)
+}

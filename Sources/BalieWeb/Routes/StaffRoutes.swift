@@ -15,39 +15,35 @@ extension WebApp {
             formatter.dateFormat = "HH:mm"
             let working = request.workingBranch
             let calls = try working.map { try database.recentStaffCalls(branch: $0, limit: 10) } ?? []
-            let callRows = calls.map { call -> [String: Any] in
-                [
-                    "kiosk": call.kiosk,
-                    "group_name": call.group.map { localization.text("groups.\($0.translationKey).name", language) } ?? "",
-                    "when": formatter.string(from: call.at),
-                ]
+            let callRows = calls.map { call in
+                StaffHomePage.Call(
+                    kiosk: call.kiosk, groupName: call.group.map { localization.text("groups.\($0.translationKey).name", language) } ?? "",
+                    when: formatter.string(from: call.at))
             }
             // Open sessions are never dropped: staff resume them here, and old ones are marked to finish.
             let now = Date()
             // Open sessions of the branch being worked in: another branch's customers are not shown here.
-            let openSessions = try database.openSessions(branches: working.map { .only([$0]) } ?? .only([])).map { open -> [String: Any] in
-                [
-                    "href": "/sessions/\(open.id)", "started": formatDateTime(open.startedAt),
-                    "who": open.customerName ?? localization.text("session.anonymous_label", language),
-                    "stale": now.timeIntervalSince(open.startedAt) > configuration.staleSessionAfter,
-                ]
+            let openSessions = try database.openSessions(branches: working.map { .only([$0]) } ?? .only([])).map { open in
+                StaffHomePage.OpenSession(
+                    href: "/sessions/\(open.id)", started: formatDateTime(open.startedAt),
+                    who: open.customerName ?? localization.text("session.anonymous_label", language),
+                    stale: now.timeIntervalSince(open.startedAt) > configuration.staleSessionAfter)
             }
             let branches = try database.allBranches().filter { staff.scope.contains($0.code) }
-            let person: [String: Any] = ["full_name": staff.fullName, "role_name": localization.text(Self.roleKey(staff.role), language),
-                                         "branch_name": branches.first { $0.code == working }?.name ?? ""]
-            return try page("pages/staff_home", request, title: localization.text("staff_home.title", language), [
-                "staff": person,
-                "welcome": localization.text("staff_home.welcome", language, ["name": staff.fullName]),
-                "calls": callRows,
-                "has_calls": !callRows.isEmpty,
-                "is_admin": staff.role == .admin,
-                "helps_remotely": [.remote, .supervisor].contains(staff.role),
-                "can_view_audit": Access.supervisorsAndAdmins.allows(staff.role),
-                "has_open_sessions": !openSessions.isEmpty,
-                "open_sessions": openSessions,
-                "can_switch_branch": branches.count > 1,
-                "switch_branches": branches.map { ["code": $0.code, "name": $0.name, "selected": $0.code == working] as [String: Any] },
-            ])
+            let model = StaffHomePage(
+                layout: layout(request, title: localization.text("staff_home.title", language)),
+                staff: .init(roleName: localization.text(Self.roleKey(staff.role), language),
+                             branchName: branches.first { $0.code == working }?.name ?? ""),
+                calls: callRows,
+                hasCalls: !callRows.isEmpty,
+                isAdmin: staff.role == .admin,
+                helpsRemotely: [.remote, .supervisor].contains(staff.role),
+                canViewAudit: Access.supervisorsAndAdmins.allows(staff.role),
+                hasOpenSessions: !openSessions.isEmpty,
+                openSessions: openSessions,
+                canSwitchBranch: branches.count > 1,
+                switchBranches: branches.map { .init(code: $0.code, name: $0.name, selected: $0.code == working) })
+            return try page("pages/staff_home", model, language: language)
         }
 
         get("/admin/staff", .admin) { [unowned self] request in
