@@ -85,4 +85,24 @@ import Testing
         }
         try expectEveryNameIsAField("pages/staff_home", StaffHomePage.self)
     }
+
+    // MARK: - admin_staff
+
+    static func adminStaffPage(_ language: String, full: Bool) -> AdminStaffPage {
+        AdminStaffPage(
+            layout: layout(language, signedIn: true),
+            accounts: full ? [.init(username: "anna", fullName: tricky, roleName: "Beheerder", branch: "*", active: true, statusText: "Actief",
+                                    toggleAction: "/admin/staff/anna/disable", toggleLabel: "Uitzetten"),
+                              .init(username: "o'brien", fullName: "Piet <O'Brien>", roleName: "Medewerker", branch: "main, n&o", active: false,
+                                    statusText: "Uit", toggleAction: "/admin/staff/o%27brien/enable", toggleLabel: "Aanzetten")] : [])
+    }
+
+    @Test func adminStaffRendersAsBefore() throws {
+        for language in Self.languages {
+            for full in [true, false] {
+                try expectSameBothWays("pages/admin_staff", Self.adminStaffPage(language, full: full), language: language)
+            }
+        }
+        try expectEveryNameIsAField("pages/admin_staff", AdminStaffPage.self)
+    }
 }

@@ -87,3 +87,23 @@ struct StaffHomePage: PageModel {
         "can_switch_branch": .flag(\.canSwitchBranch), "switch_branches": .list(\.switchBranches),
     ]).including(\.layout)
 }
+
+/// `pages/admin_staff`: the staff accounts.
+struct AdminStaffPage: PageModel {
+    struct Account: TemplateModel {
+        var username: String, fullName: String, roleName: String, branch: String, active: Bool, statusText: String
+        var toggleAction: String, toggleLabel: String
+        static let fields: TemplateFields<Self> = [
+            "username": .text(\.username), "full_name": .text(\.fullName), "role_name": .text(\.roleName), "branch": .text(\.branch),
+            "active": .flag(\.active), "status_text": .text(\.statusText), "toggle_action": .text(\.toggleAction),
+            "toggle_label": .text(\.toggleLabel),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var accounts: [Account]
+
+    static let fields = TemplateFields<Self>(["accounts": .list(\.accounts)]).including(\.layout)
+}

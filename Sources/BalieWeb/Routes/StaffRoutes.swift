@@ -48,19 +48,19 @@ extension WebApp {
 
         get("/admin/staff", .admin) { [unowned self] request in
             let language = request.language
-            let accounts = try database.allStaff().map { account -> [String: Any] in
+            let accounts = try database.allStaff().map { account in
                 let next = account.isActive ? "disable" : "enable"
                 let label = account.isActive ? "admin_staff.disable" : "admin_staff.enable"
-                return [
-                    "username": account.username, "full_name": account.fullName,
-                    "role_name": localization.text(Self.roleKey(account.role), language),
-                    "branch": account.grants.contains(.allBranches) ? "*" : account.branches.joined(separator: ", "), "active": account.isActive,
-                    "status_text": localization.text(account.isActive ? "admin_staff.active" : "admin_staff.disabled", language),
-                    "toggle_action": "/admin/staff/\(Self.queryEscaped(account.username))/\(next)",
-                    "toggle_label": localization.text(label, language),
-                ]
+                return AdminStaffPage.Account(
+                    username: account.username, fullName: account.fullName,
+                    roleName: localization.text(Self.roleKey(account.role), language),
+                    branch: account.grants.contains(.allBranches) ? "*" : account.branches.joined(separator: ", "), active: account.isActive,
+                    statusText: localization.text(account.isActive ? "admin_staff.active" : "admin_staff.disabled", language),
+                    toggleAction: "/admin/staff/\(Self.queryEscaped(account.username))/\(next)",
+                    toggleLabel: localization.text(label, language))
             }
-            return try page("pages/admin_staff", request, title: localization.text("admin_staff.title", language), ["accounts": accounts])
+            let model = AdminStaffPage(layout: layout(request, title: localization.text("admin_staff.title", language)), accounts: accounts)
+            return try page("pages/admin_staff", model, language: language)
         }
 
         for (action, active) in [("disable", false), ("enable", true)] {
