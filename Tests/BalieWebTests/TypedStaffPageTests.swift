@@ -105,4 +105,26 @@ import Testing
         }
         try expectEveryNameIsAField("pages/admin_staff", AdminStaffPage.self)
     }
+
+    // MARK: - customer_search
+
+    static func customerSearchPage(_ language: String, signedIn: Bool, full: Bool) -> CustomerSearchPage {
+        CustomerSearchPage(
+            layout: layout(language, signedIn: signedIn), query: .init(q: tricky, postcode: full ? "1011 <AB>" : "", birthDate: full ? "7-3-1948" : ""),
+            hasErrors: full, errors: full ? [.init(fieldID: "postcode", text: "Postcode & geboortedatum")] : [],
+            fieldErrors: .init(q: full ? "Naam <fout>" : nil, postcode: full ? "Postcode & geboortedatum" : nil, birthDate: full ? "'Datum'" : nil),
+            searched: true, hasResults: full, resultsText: "2 klanten \"gevonden\"", tooMany: full,
+            results: full ? [.init(number: "100234", name: tricky, birthDate: "7-3-1948", postcode: "1011 AB", href: "/customers/100234"),
+                             .init(number: "100235", name: "Piet", birthDate: "", postcode: "", href: "/customers/100235")] : [])
+    }
+
+    @Test func customerSearchRendersAsBefore() throws {
+        try forEveryVariant { language, signedIn, full in
+            try expectSameBothWays("pages/customer_search", Self.customerSearchPage(language, signedIn: signedIn, full: full), language: language)
+            var unsearched = Self.customerSearchPage(language, signedIn: signedIn, full: full)
+            unsearched.searched = false
+            try expectSameBothWays("pages/customer_search", unsearched, language: language)
+        }
+        try expectEveryNameIsAField("pages/customer_search", CustomerSearchPage.self)
+    }
 }

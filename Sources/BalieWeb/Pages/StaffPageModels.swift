@@ -107,3 +107,46 @@ struct AdminStaffPage: PageModel {
 
     static let fields = TemplateFields<Self>(["accounts": .list(\.accounts)]).including(\.layout)
 }
+
+/// `pages/customer_search`.
+struct CustomerSearchPage: PageModel {
+    struct Query: TemplateModel {
+        var q: String, postcode: String, birthDate: String
+        static let fields: TemplateFields<Self> = ["q": .text(\.q), "postcode": .text(\.postcode), "birth_date": .text(\.birthDate)]
+    }
+
+    /// A field's message, absent when the field is fine.
+    struct FieldErrors: TemplateModel {
+        var q: String?, postcode: String?, birthDate: String?
+        static let fields: TemplateFields<Self> = [
+            "q": .optionalText(\.q), "postcode": .optionalText(\.postcode), "birth_date": .optionalText(\.birthDate),
+        ]
+    }
+
+    struct Result: TemplateModel {
+        var number: String, name: String, birthDate: String, postcode: String, href: String
+        static let fields: TemplateFields<Self> = [
+            "number": .text(\.number), "name": .text(\.name), "birth_date": .text(\.birthDate), "postcode": .text(\.postcode),
+            "href": .text(\.href),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var query: Query
+    var hasErrors: Bool
+    var errors: [ErrorSummaryEntry]
+    var fieldErrors: FieldErrors
+    var searched: Bool
+    var hasResults: Bool
+    var resultsText: String
+    var tooMany: Bool
+    var results: [Result]
+
+    static let fields = TemplateFields<Self>([
+        "query": .object(\.query), "has_errors": .flag(\.hasErrors), "errors": .list(\.errors), "field_errors": .object(\.fieldErrors),
+        "searched": .flag(\.searched), "has_results": .flag(\.hasResults), "results_text": .text(\.resultsText),
+        "too_many": .flag(\.tooMany), "results": .list(\.results),
+    ]).including(\.layout)
+}

@@ -60,25 +60,27 @@ extension WebApp {
                 subject: nil, origin: origin(request), detail: "\(query.shape): \(min(results.count, Self.searchResultLimit)) shown", branch: auditBranch(request)))
         }
         let shown = results.prefix(Self.searchResultLimit)
-        return try page("pages/customer_search", request, title: localization.text("customers.title", language),
-                        status: errors.isEmpty ? .ok : .unprocessableContent, [
-            "query": ["q": String(q.prefix(Self.maxSearchInput)), "postcode": String(postcodeText.prefix(20)),
-                      "birth_date": String(birthText.prefix(20))],
-            "has_errors": !errors.isEmpty,
-            "errors": errors.map { ["field_id": $0.0, "text": localization.text($0.1, language)] },
-            "field_errors": Dictionary(errors.map { ($0.0, localization.text($0.1, language)) }) { first, _ in first },
-            "searched": query != nil,
-            "has_results": !shown.isEmpty,
-            "results_text": localization.plural("customers.found", count: shown.count, language),
-            "too_many": results.count > Self.searchResultLimit,
-            "results": shown.map { summary -> [String: Any] in
-                [
-                    "number": summary.number, "name": "\(summary.givenName) \(summary.familyName)",
-                    "birth_date": summary.birthDate?.dutch ?? "", "postcode": summary.postcode ?? "",
-                    "href": "/customers/\(Self.queryEscaped(summary.number))",
-                ]
-            },
-        ])
+        func fieldError(_ field: String) -> String? {
+            errors.first { $0.0 == field }.map { localization.text($0.1, language) }
+        }
+        let model = CustomerSearchPage(
+            layout: layout(request, title: localization.text("customers.title", language)),
+            query: .init(q: String(q.prefix(Self.maxSearchInput)), postcode: String(postcodeText.prefix(20)),
+                         birthDate: String(birthText.prefix(20))),
+            hasErrors: !errors.isEmpty,
+            errors: errors.map { ErrorSummaryEntry(fieldID: $0.0, text: localization.text($0.1, language)) },
+            fieldErrors: .init(q: fieldError("q"), postcode: fieldError("postcode"), birthDate: fieldError("birth_date")),
+            searched: query != nil,
+            hasResults: !shown.isEmpty,
+            resultsText: localization.plural("customers.found", count: shown.count, language),
+            tooMany: results.count > Self.searchResultLimit,
+            results: shown.map { summary in
+                CustomerSearchPage.Result(
+                    number: summary.number, name: "\(summary.givenName) \(summary.familyName)",
+                    birthDate: summary.birthDate?.dutch ?? "", postcode: summary.postcode ?? "",
+                    href: "/customers/\(Self.queryEscaped(summary.number))")
+            })
+        return try page("pages/customer_search", model, language: language, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 
     // MARK: - The 360° view
