@@ -5,15 +5,22 @@ extension Request {
         for header in headers.values("Cookie") {
             for part in header.split(separator: ";") {
                 guard let equals = part.firstIndex(of: "=") else { continue }
-                let name = part[..<equals].trimmingCharacters(in: .whitespaces)
-                var value = part[part.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+                let name = String(Self.withoutBlanks(part[..<equals]))
+                var value = Self.withoutBlanks(part[part.index(after: equals)...])
                 if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
-                    value = String(value.dropFirst().dropLast())
+                    value = value.dropFirst().dropLast()
                 }
-                if !name.isEmpty, result[name] == nil { result[name] = value }
+                if !name.isEmpty, result[name] == nil { result[name] = String(value) }
             }
         }
         return result
+    }
+
+    /// Without the spaces and tabs around it (the header's optional white space), as a slice: no Foundation call.
+    static func withoutBlanks(_ text: Substring) -> Substring {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return text[first...last]
     }
 }
 

@@ -77,6 +77,9 @@ import Testing
     @Test func parsesCookies() {
         let request = Request(method: "GET", path: "/", headers: HTTPHeaders([("Cookie", "balie_lang=tr; balie_visit=\"abc\"; x=1; balie_lang=nl")]))
         #expect(request.cookies == ["balie_lang": "tr", "balie_visit": "abc", "x": "1"])
+        // Blanks and tabs around names and values go; a lone quote, an empty name and a part without "=" stay out.
+        let spaced = Request(method: "GET", path: "/", headers: HTTPHeaders([("Cookie", " \ta = 1 \t;b=\";=x; junk ;c= ;d=\"\"")]))
+        #expect(spaced.cookies == ["a": "1", "b": "\"", "c": "", "d": ""])
     }
 
     @Test func cookieHeaderHasTheAttributes() {

@@ -89,6 +89,14 @@ import Testing
 
     @Test func fillsPlaceholdersAndPlurals() {
         #expect(Localization.fill("Nog {seconds} seconden", ["seconds": "30"]) == "Nog 30 seconden")
+        #expect(Localization.fill("{a} en {b}, {a}", ["a": "1", "b": "2"]) == "1 en 2, 1")
+        // A value is written as it is: a customer's name with braces fills in nothing further.
+        #expect(Localization.fill("Dag {name}, {date}", ["name": "{date}", "date": "1 mei"]) == "Dag {date}, 1 mei")
+        #expect(Localization.fill("{unknown} {open", ["name": "x"]) == "{unknown} {open")
+        #expect(Localization.fill("geen", [:]) == "geen")
+        #expect(localization.text("customer.title", "en") == localization.text("customer.title", "en", ["unused": "x"]))
+        #expect(localization.text("no.such.key", "en") == "no.such.key")
+        #expect(localization.text("lang", "en") == "lang", "a group of texts is not a text")
         let text = localization.plural("idle.seconds_left", count: 1, "en", ["seconds": "1"])
         #expect(text.contains("1") && !text.contains("{"))
     }

@@ -16,6 +16,9 @@ public final class Localization: Sendable {
 
     public let languages: [Language]
     private let tables: [String: [String: any Sendable]]
+    /// Each language's texts by their whole key ("customer.title"): one look-up per text on the hot path, no walk
+    /// through nested tables with a cast at every level.
+    private let texts: [String: [String: String]]
 
     public init(directory: String) throws {
         var tables: [String: [String: any Sendable]] = [:]
@@ -33,6 +36,21 @@ public final class Localization: Sendable {
         }
         self.tables = tables
         self.languages = languages
+        texts = tables.mapValues { table in
+            var flat: [String: String] = [:]
+            Self.flatten(table, prefix: "", into: &flat)
+            return flat
+        }
+    }
+
+    private static func flatten(_ table: [String: any Sendable], prefix: String, into flat: inout [String: String]) {
+        for (key, value) in table {
+            if let text = value as? String {
+                flat[prefix + key] = text
+            } else if let nested = value as? [String: any Sendable] {
+                flatten(nested, prefix: prefix + key + ".", into: &flat)
+            }
+        }
     }
 
     /// The supported language for a code, or nil.
@@ -48,8 +66,7 @@ public final class Localization: Sendable {
 
     /// The text at `key` with `{name}` placeholders filled in. Falls back to Dutch, then to the key.
     public func text(_ key: String, _ language: String, _ arguments: [String: String] = [:]) -> String {
-        let value = Self.lookup(key, in: table(language)) ?? Self.lookup(key, in: table(Self.defaultLanguage))
-        guard let template = value as? String else { return key }
+        guard let template = texts[language]?[key] ?? texts[Self.defaultLanguage]?[key] else { return key }
         return Self.fill(template, arguments)
     }
 
@@ -64,12 +81,23 @@ public final class Localization: Sendable {
         return Self.fill(template, arguments)
     }
 
+    /// `{name}` replaced by its argument, in one pass over the text (an unknown or unclosed `{…}` stays as it is).
     static func fill(_ template: String, _ arguments: [String: String]) -> String {
-        guard template.contains("{") else { return template }
-        var result = template
-        for (name, value) in arguments {
-            result = result.replacingOccurrences(of: "{\(name)}", with: value)
+        guard !arguments.isEmpty, template.utf8.contains(UInt8(ascii: "{")) else { return template }
+        var result = ""
+        result.reserveCapacity(template.utf8.count + 32)
+        var rest = template[...]
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}"), let value = arguments[String(rest[rest.index(after: open)..<close])] else {
+                result.append("{")
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            result += value
+            rest = rest[rest.index(after: close)...]
         }
+        result += rest
         return result
     }
 
