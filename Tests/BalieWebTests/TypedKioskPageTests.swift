@@ -45,4 +45,21 @@ import Testing
         }
         #expect(try Support.unresolved("pages/topic", TopicPage.self) == [])
     }
+
+    @Test func theCallStaffDonePageRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                let layout = Support.layout(language: language, signedIn: signedIn)
+                let named = try Support.expectSameBothWays("pages/call_staff_done", CallStaffDonePage(layout: layout, groupName: Self.tricky),
+                                                           language: language)
+                #expect(named.contains("</strong> \(Support.trickyEscaped)"))
+                // No group is nil (never ""): the unresolved `empty(group_name)` would let "" through.
+                let html = try Support.expectSameBothWays("pages/call_staff_done", CallStaffDonePage(layout: layout, groupName: nil),
+                                                          language: language, escaped: nil)
+                #expect(!html.contains("</strong> "))
+            }
+        }
+        // The one name left: a transform of the Mustache library that the typed compiler does not have.
+        #expect(try Support.unresolved("pages/call_staff_done", CallStaffDonePage.self) == ["empty(group_name)"])
+    }
 }

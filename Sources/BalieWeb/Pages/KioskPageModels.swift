@@ -42,6 +42,19 @@ struct TopicPage: PageModel {
     ]).including(\.layout)
 }
 
+/// `pages/call_staff_done`: staff are coming, about the group asked for if one was.
+struct CallStaffDonePage: PageModel {
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var groupName: String?
+
+    /// The group's name, nil when none was asked about (never ""). The template also asks `empty(group_name)` inside
+    /// `{{#group_name}}`: the compiler has no transforms, so that name stays unresolved and its inverted section is
+    /// written in as it is, which is what the library does for a name that is there and not empty.
+    static let fields = TemplateFields<Self>(["group_name": .optionalText(\.groupName)]).including(\.layout)
+}
+
 /// The task group a page is about: the staff call and help request forms send its `id` (`components/staff_call_form`,
 /// `components/help_request_form`), the topic page shows its icon and description.
 struct TopicGroup: TemplateModel {

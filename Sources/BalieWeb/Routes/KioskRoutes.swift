@@ -52,8 +52,8 @@ extension WebApp {
             let groupName = request.http.query["group"].flatMap(TaskGroup.init).map {
                 localization.text("groups.\($0.translationKey).name", language)
             }
-            return try page("pages/call_staff_done", request, title: localization.text("call_staff.title", language),
-                            ["group_name": groupName ?? ""])
+            let model = CallStaffDonePage(layout: layout(request, title: localization.text("call_staff.title", language)), groupName: groupName)
+            return try page("pages/call_staff_done", model, language: language)
         }
 
         get("/kiosk/still-there") { [unowned self] request in
