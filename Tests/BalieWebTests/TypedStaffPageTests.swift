@@ -127,4 +127,29 @@ import Testing
         }
         try expectEveryNameIsAField("pages/customer_search", CustomerSearchPage.self)
     }
+
+    // MARK: - enrol, enrolled, not_enrolled
+
+    static func customerModeOff(_ language: String, signedIn: Bool) -> LayoutModel {
+        var layout = layout(language, signedIn: signedIn)
+        layout.customerMode = false
+        return layout
+    }
+
+    @Test func enrolmentPagesRenderAsBefore() throws {
+        try forEveryVariant { language, signedIn, full in
+            let layout = Self.customerModeOff(language, signedIn: signedIn)
+            let enrol = EnrolPage(layout: layout, form: .init(code: full ? "K7QM <3XVA>" : ""), hasErrors: full,
+                                  errors: full ? [.init(fieldID: "code", text: "Code & \"fout\"")] : [],
+                                  fieldErrors: .init(code: full ? "Code & \"fout\"" : nil))
+            try expectSameBothWays("pages/enrol", enrol, language: language, showsTricky: signedIn)
+            let enrolled = EnrolledPage(layout: layout, kindName: "Klantzuil <1>", doneText: "Dit is nu \(Self.tricky)",
+                                        startHref: full ? "/branches/n%26o/display" : "/", autoStart: full)
+            try expectSameBothWays("pages/enrolled", enrolled, language: language)
+            try expectSameBothWays("pages/not_enrolled", NotEnrolledPage(layout: layout), language: language, showsTricky: signedIn)
+        }
+        try expectEveryNameIsAField("pages/enrol", EnrolPage.self)
+        try expectEveryNameIsAField("pages/enrolled", EnrolledPage.self)
+        try expectEveryNameIsAField("pages/not_enrolled", NotEnrolledPage.self)
+    }
 }

@@ -143,10 +143,11 @@ extension WebApp {
     /// The plain page for a browser that is not an enrolled customer kiosk.
     func notEnrolledPage(_ request: Request, visit: Visit) -> Response {
         let page = PageRequest(http: request, visit: visit, form: QueryParameters())
-        let html = (try? renderer.render("pages/not_enrolled", baseContext(page, title: localization.text("not_enrolled.title", visit.language.code))
-            .merging(["customer_mode": false]) { $1 }))
-            ?? "<!doctype html><title>403</title><p>This browser is not an enrolled kiosk.</p>"
-        var response = secured(.html(html, status: .forbidden), request: request, personal: true)
+        var layout = layout(page, title: localization.text("not_enrolled.title", visit.language.code))
+        layout.customerMode = false
+        let answer = (try? self.page("pages/not_enrolled", NotEnrolledPage(layout: layout), language: visit.language.code, status: .forbidden))
+            ?? .html("<!doctype html><title>403</title><p>This browser is not an enrolled kiosk.</p>", status: .forbidden)
+        var response = secured(answer, request: request, personal: true)
         if visit.isNew { response.setCookie(cookie(Visit.idCookie, visit.cookieValue, request)) }
         return response
     }
@@ -258,22 +259,38 @@ extension WebApp {
 
     private func enrolPage(_ request: PageRequest, code: String, error: String?) throws -> Response {
         let language = request.language
-        var context: [String: Any] = ["form": ["code": code], "customer_mode": false]
-        context.merge(errorContext(error.map { ["code": $0] } ?? [:], order: ["code"], language: language)) { $1 }
-        return try page("pages/enrol", request, title: localization.text("enrol.title", language),
-                        status: error == nil ? .ok : .unprocessableContent, context)
+        let problems = error.map { ["code": $0] } ?? [:]
+        var layout = layout(request, title: localization.text("enrol.title", language))
+        layout.customerMode = false
+        let model = EnrolPage(
+            layout: layout, form: .init(code: code), hasErrors: error != nil,
+            errors: errorEntries(problems, order: ["code"], language: language),
+            fieldErrors: .init(code: error.map { localization.text($0, language) }))
+        return try page("pages/enrol", model, language: language, status: error == nil ? .ok : .unprocessableContent)
     }
 
     private func enrolledPage(_ request: PageRequest, _ kiosk: Kiosk, automatic: Bool) throws -> Response {
         let language = request.language
         let branchName = try database.branch(code: kiosk.branchCode)?.name ?? kiosk.branchCode
-        return try page("pages/enrolled", request, title: localization.text("enrol.done_title", language), [
-            "kiosk_name": kiosk.name, "branch_name": branchName,
-            "kind_name": localization.text("kiosk_kinds.\(Self.key(kiosk.kind.rawValue))", language),
-            "done_text": localization.text("enrol.done_text", language, ["kiosk": kiosk.name, "branch": branchName]),
-            "start_href": kiosk.kind == .display ? "/branches/\(Self.queryEscaped(kiosk.branchCode))/display" : "/",
-            "auto_start": automatic, "customer_mode": false,
-        ])
+        var layout = layout(request, title: localization.text("enrol.done_title", language))
+        layout.customerMode = false
+        let model = EnrolledPage(
+            layout: layout,
+            kindName: localization.text("kiosk_kinds.\(Self.key(kiosk.kind.rawValue))", language),
+            doneText: localization.text("enrol.done_text", language, ["kiosk": kiosk.name, "branch": branchName]),
+            startHref: kiosk.kind == .display ? "/branches/\(Self.queryEscaped(kiosk.branchCode))/display" : "/",
+            autoStart: automatic)
+        return try page("pages/enrolled", model, language: language)
+    }
+
+    /// The error summary's entries (in field order) for a form's problems (locale keys by field).
+    func errorEntries(_ problems: [String: String], order: [String], language: String) -> [ErrorSummaryEntry] {
+        order.compactMap { field in problems[field].map { ErrorSummaryEntry(fieldID: field, text: localization.text($0, language)) } }
+    }
+
+    /// A field's translated message, nil when the form has no problem with it.
+    func fieldMessages(_ problems: [String: String], language: String) -> (String) -> String? {
+        { field in problems[field].map { self.localization.text($0, language) } }
     }
 
     /// `has_errors`, `errors` (in field order) and `field_errors` for a form's problems (locale keys by field).
