@@ -152,4 +152,32 @@ import Testing
         try expectEveryNameIsAField("pages/enrolled", EnrolledPage.self)
         try expectEveryNameIsAField("pages/not_enrolled", NotEnrolledPage.self)
     }
+
+    // MARK: - admin_kiosks
+
+    static func adminKiosksPage(_ language: String, full: Bool) -> AdminKiosksPage {
+        AdminKiosksPage(
+            layout: layout(language, signedIn: true),
+            kiosks: full ? [.init(name: tricky, branchName: "Noord & <Oost>", kindName: "Klantzuil", active: true, statusText: "Actief",
+                                  lastSeenText: "3 december 2026 10:00", stale: true, codeAction: "/admin/kiosks/1/code",
+                                  revokeAction: "/admin/kiosks/1/revoke"),
+                            .init(name: "k2", branchName: "Centrum", kindName: "Scherm", active: false, statusText: "Ingetrokken",
+                                  lastSeenText: "Nooit", stale: false, codeAction: "/admin/kiosks/2/code", revokeAction: "/admin/kiosks/2/revoke")] : [],
+            hasKiosks: full,
+            branches: [.init(code: "main", name: "Centrum", selected: !full), .init(code: "n&o", name: "Noord \"O\"", selected: full)],
+            kinds: [.init(code: "customer", name: "Klantzuil", selected: true), .init(code: "display", name: "Scherm <groot>", selected: false)],
+            form: .init(name: full ? "zuil 'drie'" : ""), hasNewCode: full,
+            newCode: full ? .init(code: "K7QM-3XVA", kioskName: tricky, branchName: "Centrum", validUntil: "10:30") : nil,
+            hasErrors: full, errors: full ? [.init(fieldID: "name", text: "Naam <fout>"), .init(fieldID: "branch", text: "Vestiging & zo")] : [],
+            fieldErrors: .init(name: full ? "Naam <fout>" : nil, branch: full ? "Vestiging & zo" : nil))
+    }
+
+    @Test func adminKiosksRendersAsBefore() throws {
+        for language in Self.languages {
+            for full in [true, false] {
+                try expectSameBothWays("pages/admin_kiosks", Self.adminKiosksPage(language, full: full), language: language)
+            }
+        }
+        try expectEveryNameIsAField("pages/admin_kiosks", AdminKiosksPage.self)
+    }
 }

@@ -54,3 +54,54 @@ struct NotEnrolledPage: PageModel {
 
     static let fields = TemplateFields<Self>([:]).including(\.layout)
 }
+
+/// `pages/admin_kiosks`.
+struct AdminKiosksPage: PageModel {
+    struct KioskRow: TemplateModel {
+        var name: String, branchName: String, kindName: String, active: Bool, statusText: String, lastSeenText: String, stale: Bool
+        var codeAction: String, revokeAction: String
+        static let fields: TemplateFields<Self> = [
+            "name": .text(\.name), "branch_name": .text(\.branchName), "kind_name": .text(\.kindName), "active": .flag(\.active),
+            "status_text": .text(\.statusText), "last_seen_text": .text(\.lastSeenText), "stale": .flag(\.stale),
+            "code_action": .text(\.codeAction), "revoke_action": .text(\.revokeAction),
+        ]
+    }
+
+    struct Form: TemplateModel {
+        var name: String
+        static let fields: TemplateFields<Self> = ["name": .text(\.name)]
+    }
+
+    struct FieldErrors: TemplateModel {
+        var name: String?, branch: String?
+        static let fields: TemplateFields<Self> = ["name": .optionalText(\.name), "branch": .optionalText(\.branch)]
+    }
+
+    /// The code just issued, to read aloud at the kiosk.
+    struct NewCode: TemplateModel {
+        var code: String, kioskName: String, branchName: String, validUntil: String
+        static let fields: TemplateFields<Self> = [
+            "code": .text(\.code), "kiosk_name": .text(\.kioskName), "branch_name": .text(\.branchName), "valid_until": .text(\.validUntil),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var kiosks: [KioskRow]
+    var hasKiosks: Bool
+    var branches: [SelectOption]
+    var kinds: [SelectOption]
+    var form: Form
+    var hasNewCode: Bool
+    var newCode: NewCode?
+    var hasErrors: Bool
+    var errors: [ErrorSummaryEntry]
+    var fieldErrors: FieldErrors
+
+    static let fields = TemplateFields<Self>([
+        "kiosks": .list(\.kiosks), "has_kiosks": .flag(\.hasKiosks), "branches": .list(\.branches), "kinds": .list(\.kinds),
+        "form": .object(\.form), "has_new_code": .flag(\.hasNewCode), "new_code": .object(\.newCode),
+        "has_errors": .flag(\.hasErrors), "errors": .list(\.errors), "field_errors": .object(\.fieldErrors),
+    ]).including(\.layout)
+}

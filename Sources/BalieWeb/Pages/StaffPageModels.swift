@@ -46,11 +46,6 @@ struct StaffHomePage: PageModel {
         ]
     }
 
-    struct BranchChoice: TemplateModel {
-        var code: String, name: String, selected: Bool
-        static let fields: TemplateFields<Self> = ["code": .text(\.code), "name": .text(\.name), "selected": .flag(\.selected)]
-    }
-
     struct Call: TemplateModel {
         var kiosk: String, groupName: String, when: String
         static let fields: TemplateFields<Self> = [
@@ -78,7 +73,7 @@ struct StaffHomePage: PageModel {
     var hasOpenSessions: Bool
     var openSessions: [OpenSession]
     var canSwitchBranch: Bool
-    var switchBranches: [BranchChoice]
+    var switchBranches: [SelectOption]
 
     static let fields = TemplateFields<Self>([
         "staff": .object(\.staff), "calls": .list(\.calls), "has_calls": .flag(\.hasCalls), "is_admin": .flag(\.isAdmin),

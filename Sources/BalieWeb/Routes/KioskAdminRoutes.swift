@@ -180,37 +180,38 @@ extension WebApp {
         let branches = try database.allBranches().filter { AccessRules.mayManage(request.requester, branch: $0.code) }
         let names = Dictionary(uniqueKeysWithValues: branches.map { ($0.code, $0.name) })
         let now = Date()
-        let kiosks = try database.allKiosks().filter { names[$0.branchCode] != nil }.map { kiosk -> [String: Any] in
+        let kiosks = try database.allKiosks().filter { names[$0.branchCode] != nil }.map { kiosk in
             let stale = kiosk.isActive && now.timeIntervalSince(kiosk.lastSeenAt ?? kiosk.createdAt) > Self.kioskStaleAfter
-            return [
-                "name": kiosk.name, "branch_name": names[kiosk.branchCode] ?? kiosk.branchCode,
-                "kind_name": localization.text("kiosk_kinds.\(Self.key(kiosk.kind.rawValue))", language),
-                "active": kiosk.isActive,
-                "status_text": localization.text(kiosk.isActive ? "admin_kiosks.active" : "admin_kiosks.revoked", language),
-                "last_seen_text": kiosk.lastSeenAt.map(formatDateTime) ?? localization.text("admin_kiosks.never_seen", language),
-                "stale": stale,
-                "code_action": "/admin/kiosks/\(kiosk.id!)/code", "revoke_action": "/admin/kiosks/\(kiosk.id!)/revoke",
-            ]
+            return AdminKiosksPage.KioskRow(
+                name: kiosk.name, branchName: names[kiosk.branchCode] ?? kiosk.branchCode,
+                kindName: localization.text("kiosk_kinds.\(Self.key(kiosk.kind.rawValue))", language),
+                active: kiosk.isActive,
+                statusText: localization.text(kiosk.isActive ? "admin_kiosks.active" : "admin_kiosks.revoked", language),
+                lastSeenText: kiosk.lastSeenAt.map(formatDateTime) ?? localization.text("admin_kiosks.never_seen", language),
+                stale: stale,
+                codeAction: "/admin/kiosks/\(kiosk.id!)/code", revokeAction: "/admin/kiosks/\(kiosk.id!)/revoke")
         }
         let chosenBranch = request.form["branch"] ?? request.workingBranch
         let chosenKind = request.form["kind"] ?? Kiosk.Kind.customer.rawValue
-        var context: [String: Any] = [
-            "back_href": "/staff", "kiosks": kiosks, "has_kiosks": !kiosks.isEmpty,
-            "branches": branches.map { ["code": $0.code, "name": $0.name, "selected": $0.code == chosenBranch] as [String: Any] },
-            "kinds": Kiosk.Kind.allCases.map {
-                ["code": $0.rawValue, "name": localization.text("kiosk_kinds.\(Self.key($0.rawValue))", language), "selected": $0.rawValue == chosenKind]
-                    as [String: Any]
+        let message = fieldMessages(problems, language: language)
+        let model = AdminKiosksPage(
+            layout: layout(request, title: localization.text("admin_kiosks.title", language)),
+            kiosks: kiosks, hasKiosks: !kiosks.isEmpty,
+            branches: branches.map { SelectOption(code: $0.code, name: $0.name, selected: $0.code == chosenBranch) },
+            kinds: Kiosk.Kind.allCases.map {
+                SelectOption(code: $0.rawValue, name: localization.text("kiosk_kinds.\(Self.key($0.rawValue))", language),
+                             selected: $0.rawValue == chosenKind)
             },
-            "form": ["name": problems.isEmpty ? "" : String((request.form["name"] ?? "").prefix(64))],
-            "has_new_code": newCode != nil,
-        ]
-        context.merge(errorContext(problems, order: ["name", "branch"], language: language)) { $1 }
-        if let newCode {
-            context["new_code"] = ["code": newCode.code, "kiosk_name": newCode.kiosk.name,
-                                   "branch_name": names[newCode.kiosk.branchCode] ?? newCode.kiosk.branchCode,
-                                   "valid_until": formatted(newCode.until, "HH:mm")]
-        }
-        return try page("pages/admin_kiosks", request, title: localization.text("admin_kiosks.title", language), status: status, context)
+            form: .init(name: problems.isEmpty ? "" : String((request.form["name"] ?? "").prefix(64))),
+            hasNewCode: newCode != nil,
+            newCode: newCode.map {
+                .init(code: $0.code, kioskName: $0.kiosk.name, branchName: names[$0.kiosk.branchCode] ?? $0.kiosk.branchCode,
+                      validUntil: formatted($0.until, "HH:mm"))
+            },
+            hasErrors: !problems.isEmpty,
+            errors: errorEntries(problems, order: ["name", "branch"], language: language),
+            fieldErrors: .init(name: message("name"), branch: message("branch")))
+        return try page("pages/admin_kiosks", model, language: language, status: status)
     }
 
     // MARK: - Branches
