@@ -180,4 +180,33 @@ import Testing
         }
         try expectEveryNameIsAField("pages/admin_kiosks", AdminKiosksPage.self)
     }
+
+    // MARK: - admin_branches
+
+    static func adminBranchesPage(_ language: String, full: Bool) -> AdminBranchesPage {
+        AdminBranchesPage(
+            layout: layout(language, signedIn: true),
+            branches: [.init(code: "main", name: tricky, timeZone: "Europe/Amsterdam", hoursText: "mon=09:00-17:00;tue=09:00-17:00",
+                             closuresText: "2026-12-25,2026-12-26", kioskCount: 3, editAction: "/admin/branches/main"),
+                       .init(code: "n&o", name: "Noord", timeZone: "Europe/Amsterdam", hoursText: "", closuresText: "", kioskCount: 0,
+                             editAction: "/admin/branches/n%26o")],
+            canAdd: full,
+            form: .init(code: full ? "<x>" : "", name: full ? "Zuid & \"West\"" : "", timeZone: "Europe/Amsterdam", hours: full ? "mon=x" : "",
+                        closures: full ? "'morgen'" : ""),
+            hasErrors: full, errors: full ? [.init(fieldID: "code", text: "Code <fout>"), .init(fieldID: "hours", text: "Uren & zo")] : [],
+            fieldErrors: .init(code: full ? "Code <fout>" : nil, name: full ? "Naam" : nil, timeZone: full ? "Zone" : nil,
+                               hours: full ? "Uren & zo" : nil, closures: full ? "Dicht 'fout'" : nil))
+    }
+
+    @Test func adminBranchesRendersAsBefore() throws {
+        for language in Self.languages {
+            for full in [true, false] {
+                try expectSameBothWays("pages/admin_branches", Self.adminBranchesPage(language, full: full), language: language)
+                var noAdd = Self.adminBranchesPage(language, full: full)
+                noAdd.canAdd = !full
+                try expectSameBothWays("pages/admin_branches", noAdd, language: language)
+            }
+        }
+        try expectEveryNameIsAField("pages/admin_branches", AdminBranchesPage.self)
+    }
 }

@@ -105,3 +105,45 @@ struct AdminKiosksPage: PageModel {
         "has_errors": .flag(\.hasErrors), "errors": .list(\.errors), "field_errors": .object(\.fieldErrors),
     ]).including(\.layout)
 }
+
+/// `pages/admin_branches`.
+struct AdminBranchesPage: PageModel {
+    struct BranchRow: TemplateModel {
+        var code: String, name: String, timeZone: String, hoursText: String, closuresText: String, kioskCount: Int, editAction: String
+        static let fields: TemplateFields<Self> = [
+            "code": .text(\.code), "name": .text(\.name), "time_zone": .text(\.timeZone), "hours_text": .text(\.hoursText),
+            "closures_text": .text(\.closuresText), "kiosk_count": .number(\.kioskCount), "edit_action": .text(\.editAction),
+        ]
+    }
+
+    /// The add form, refilled after a refusal.
+    struct Form: TemplateModel {
+        var code: String, name: String, timeZone: String, hours: String, closures: String
+        static let fields: TemplateFields<Self> = [
+            "code": .text(\.code), "name": .text(\.name), "time_zone": .text(\.timeZone), "hours": .text(\.hours), "closures": .text(\.closures),
+        ]
+    }
+
+    struct FieldErrors: TemplateModel {
+        var code: String?, name: String?, timeZone: String?, hours: String?, closures: String?
+        static let fields: TemplateFields<Self> = [
+            "code": .optionalText(\.code), "name": .optionalText(\.name), "time_zone": .optionalText(\.timeZone),
+            "hours": .optionalText(\.hours), "closures": .optionalText(\.closures),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var branches: [BranchRow]
+    var canAdd: Bool
+    var form: Form
+    var hasErrors: Bool
+    var errors: [ErrorSummaryEntry]
+    var fieldErrors: FieldErrors
+
+    static let fields = TemplateFields<Self>([
+        "branches": .list(\.branches), "can_add": .flag(\.canAdd), "form": .object(\.form),
+        "has_errors": .flag(\.hasErrors), "errors": .list(\.errors), "field_errors": .object(\.fieldErrors),
+    ]).including(\.layout)
+}

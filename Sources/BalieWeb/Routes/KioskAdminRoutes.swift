@@ -236,24 +236,27 @@ extension WebApp {
     private func branchesPage(_ request: PageRequest, problems: [String: String] = [:], status: HTTPStatus = .ok) throws -> Response {
         let language = request.language
         let kiosks = try database.allKiosks()
-        let branches = try database.allBranches().filter { AccessRules.mayManage(request.requester, branch: $0.code) }.map { branch -> [String: Any] in
-            [
-                "code": branch.code, "name": branch.name, "time_zone": branch.timeZone, "hours_text": branch.openingHours.text,
-                "closures_text": branch.closures.map(\.iso).joined(separator: ","),
-                "kiosk_count": kiosks.filter { $0.branchCode == branch.code && $0.isActive }.count,
-                "edit_action": "/admin/branches/\(Self.queryEscaped(branch.code))",
-            ]
+        let branches = try database.allBranches().filter { AccessRules.mayManage(request.requester, branch: $0.code) }.map { branch in
+            AdminBranchesPage.BranchRow(
+                code: branch.code, name: branch.name, timeZone: branch.timeZone, hoursText: branch.openingHours.text,
+                closuresText: branch.closures.map(\.iso).joined(separator: ","),
+                kioskCount: kiosks.filter { $0.branchCode == branch.code && $0.isActive }.count,
+                editAction: "/admin/branches/\(Self.queryEscaped(branch.code))")
         }
         let refill = problems.isEmpty ? QueryParameters() : request.form
-        var context: [String: Any] = [
-            "back_href": "/staff", "branches": branches,
-            "can_add": request.signedIn?.staff.grants.contains(.allBranches) ?? false,
-            "form": ["code": String((refill["code"] ?? "").prefix(32)), "name": String((refill["name"] ?? "").prefix(100)),
-                     "time_zone": refill["time_zone"] ?? "Europe/Amsterdam", "hours": String((refill["hours"] ?? "").prefix(500)),
-                     "closures": String((refill["closures"] ?? "").prefix(2000))],
-        ]
-        context.merge(errorContext(problems, order: ["code", "name", "time_zone", "hours", "closures"], language: language)) { $1 }
-        return try page("pages/admin_branches", request, title: localization.text("admin_branches.title", language), status: status, context)
+        let message = fieldMessages(problems, language: language)
+        let model = AdminBranchesPage(
+            layout: layout(request, title: localization.text("admin_branches.title", language)),
+            branches: branches,
+            canAdd: request.signedIn?.staff.grants.contains(.allBranches) ?? false,
+            form: .init(code: String((refill["code"] ?? "").prefix(32)), name: String((refill["name"] ?? "").prefix(100)),
+                        timeZone: refill["time_zone"] ?? "Europe/Amsterdam", hours: String((refill["hours"] ?? "").prefix(500)),
+                        closures: String((refill["closures"] ?? "").prefix(2000))),
+            hasErrors: !problems.isEmpty,
+            errors: errorEntries(problems, order: ["code", "name", "time_zone", "hours", "closures"], language: language),
+            fieldErrors: .init(code: message("code"), name: message("name"), timeZone: message("time_zone"), hours: message("hours"),
+                               closures: message("closures")))
+        return try page("pages/admin_branches", model, language: language, status: status)
     }
 
     // MARK: - Enrolment pages
@@ -292,14 +295,5 @@ extension WebApp {
     /// A field's translated message, nil when the form has no problem with it.
     func fieldMessages(_ problems: [String: String], language: String) -> (String) -> String? {
         { field in problems[field].map { self.localization.text($0, language) } }
-    }
-
-    /// `has_errors`, `errors` (in field order) and `field_errors` for a form's problems (locale keys by field).
-    func errorContext(_ problems: [String: String], order: [String], language: String) -> [String: Any] {
-        [
-            "has_errors": !problems.isEmpty,
-            "errors": order.filter { problems[$0] != nil }.map { ["field_id": $0, "text": localization.text(problems[$0]!, language)] },
-            "field_errors": problems.mapValues { localization.text($0, language) },
-        ]
     }
 }
