@@ -62,4 +62,15 @@ import Testing
         // The one name left: a transform of the Mustache library that the typed compiler does not have.
         #expect(try Support.unresolved("pages/call_staff_done", CallStaffDonePage.self) == ["empty(group_name)"])
     }
+
+    @Test func theResetPageRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                let html = try Support.expectSameBothWays("pages/kiosk_reset", KioskResetPage(layout: Support.layout(language: language, signedIn: signedIn)),
+                                                          language: language, escaped: signedIn ? Support.trickyEscaped : nil)
+                #expect(html.contains("<form method=\"post\" action=\"/kiosk/reset\">\n<input type=\"hidden\" name=\"csrf\" value=\"csrf-token-value\">"))
+            }
+        }
+        #expect(try Support.unresolved("pages/kiosk_reset", KioskResetPage.self) == [])
+    }
 }

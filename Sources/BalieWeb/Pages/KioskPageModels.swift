@@ -55,6 +55,15 @@ struct CallStaffDonePage: PageModel {
     static let fields = TemplateFields<Self>(["group_name": .optionalText(\.groupName)]).including(\.layout)
 }
 
+/// `pages/kiosk_reset`: one button that posts the reset; the layout's fields are all it shows.
+struct KioskResetPage: PageModel {
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+
+    static let fields = TemplateFields<Self>([:]).including(\.layout)
+}
+
 /// The task group a page is about: the staff call and help request forms send its `id` (`components/staff_call_form`,
 /// `components/help_request_form`), the topic page shows its icon and description.
 struct TopicGroup: TemplateModel {

@@ -66,7 +66,8 @@ extension WebApp {
 
         // A GET changes nothing: a link or a prefetch shows a page whose button resets.
         get("/kiosk/reset") { [unowned self] request in
-            try page("pages/kiosk_reset", request, title: localization.text("reset_page.title", request.language))
+            try page("pages/kiosk_reset", KioskResetPage(layout: layout(request, title: localization.text("reset_page.title", request.language))),
+                     language: request.language)
         }
         post("/kiosk/reset") { [unowned self] request in
             // Remote viewing of this visitor's screen ends with the visit.
