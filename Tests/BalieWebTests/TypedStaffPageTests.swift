@@ -209,4 +209,34 @@ import Testing
         }
         try expectEveryNameIsAField("pages/admin_branches", AdminBranchesPage.self)
     }
+
+    // MARK: - privacy_erase, privacy_erase_confirm, privacy_erased
+
+    @Test func erasurePagesRenderAsBefore() throws {
+        let customer = ErasureCustomer(number: "100234", fullName: Self.tricky)
+        for language in Self.languages {
+            for full in [true, false] {
+                let layout = Self.layout(language, signedIn: true)
+                let erase = PrivacyErasePage(
+                    layout: layout, customer: customer, customerHref: "/customers/100234", action: "/customers/100234/erase",
+                    goes: [.init(label: "Klantgegevens", count: 1), .init(label: "Contacten & <notities>", count: 12)],
+                    stays: [.init(label: "Sessies 'anoniem'", count: 0)], reason: full ? "Verzoek \"klant\" <brief>" : "",
+                    hasErrors: full, errors: full ? [.init(fieldID: "reason", text: "Reden <te kort>")] : [],
+                    fieldErrors: .init(reason: full ? "Reden <te kort>" : nil))
+                try expectSameBothWays("pages/privacy_erase", erase, language: language)
+                let confirm = PrivacyEraseConfirmPage(
+                    layout: layout, customer: customer, customerHref: "/customers/100234", action: "/customers/100234/erase/confirm",
+                    reason: "Verzoek \"klant\" <brief>", confirmNumber: full ? "1002<34>" : "", confirmLabel: "Typ 100234 & bevestig",
+                    hasErrors: full, errors: full ? [.init(fieldID: "confirm_number", text: "Nummer 'fout'")] : [],
+                    fieldErrors: .init(confirmNumber: full ? "Nummer 'fout'" : nil))
+                try expectSameBothWays("pages/privacy_erase_confirm", confirm, language: language)
+                let erased = PrivacyErasedPage(layout: layout, hasCounts: full,
+                                               counts: full ? [.init(label: "Contacten <weg>", count: 12), .init(label: "Sessies", count: 0)] : [])
+                try expectSameBothWays("pages/privacy_erased", erased, language: language)
+            }
+        }
+        try expectEveryNameIsAField("pages/privacy_erase", PrivacyErasePage.self)
+        try expectEveryNameIsAField("pages/privacy_erase_confirm", PrivacyEraseConfirmPage.self)
+        try expectEveryNameIsAField("pages/privacy_erased", PrivacyErasedPage.self)
+    }
 }

@@ -112,13 +112,13 @@ extension WebApp {
     private func erasedPage(_ request: PageRequest) throws -> Response {
         let language = request.language
         let counts = [("contacts", "privacy_pages.erased.contacts"), ("sessions", "privacy_pages.erased.sessions")]
-            .compactMap { name, label -> [String: Any]? in
+            .compactMap { name, label -> CountRow? in
                 guard let count = request.http.query[name].flatMap({ Int($0) }), count >= 0 else { return nil }
-                return ["label": localization.text(label, language), "count": count]
+                return CountRow(label: localization.text(label, language), count: count)
             }
-        return try page("pages/privacy_erased", request, title: localization.text("privacy_pages.erased.title", language), [
-            "has_counts": !counts.isEmpty, "counts": counts,
-        ])
+        let model = PrivacyErasedPage(layout: layout(request, title: localization.text("privacy_pages.erased.title", language)),
+                                      hasCounts: !counts.isEmpty, counts: counts)
+        return try page("pages/privacy_erased", model, language: language)
     }
 
     /// The customer of the route and everything held about them.
@@ -149,33 +149,39 @@ extension WebApp {
     private func eraseStep(_ request: PageRequest, customer: Customer, export: [String: Any], reason: String,
                            errors: [(String, ErasureReasonProblem)]) throws -> Response {
         let language = request.language
-        func row(_ label: String, _ count: Int) -> [String: Any] { ["label": localization.text(label, language), "count": count] }
+        func row(_ label: String, _ count: Int) -> CountRow { CountRow(label: localization.text(label, language), count: count) }
         func count(_ key: String) -> Int { (export[key] as? [Any])?.count ?? 0 }
-        return try page("pages/privacy_erase", request, title: localization.text("privacy_pages.erase.title", language),
-                        status: errors.isEmpty ? .ok : .unprocessableContent, [
-            "customer": ["number": customer.number, "full_name": customer.fullName],
-            "customer_href": "/customers/\(Self.queryEscaped(customer.number))",
-            "action": "/customers/\(Self.queryEscaped(customer.number))/erase",
-            "goes": [row("privacy_pages.erase.goes_record", 1), row("privacy_pages.erase.goes_contacts", count("contacts")),
-                     row("privacy_pages.erase.goes_consents", count("consents")), row("privacy_pages.erase.goes_messages", count("messages")),
-                     row("privacy_pages.erase.goes_follow_ups", count("follow_ups"))],
-            "stays": [row("privacy_pages.erase.stays_sessions", count("sessions")), row("privacy_pages.erase.stays_audit", count("audit"))],
-            "reason": String(reason.prefix(ErasureRules.reasonLength.upperBound + 100)),
-        ].merging(errorContext(errors.map { ($0.0, $0.1.key) }, language: language)) { $1 })
+        let model = PrivacyErasePage(
+            layout: layout(request, title: localization.text("privacy_pages.erase.title", language)),
+            customer: ErasureCustomer(number: customer.number, fullName: customer.fullName),
+            customerHref: "/customers/\(Self.queryEscaped(customer.number))",
+            action: "/customers/\(Self.queryEscaped(customer.number))/erase",
+            goes: [row("privacy_pages.erase.goes_record", 1), row("privacy_pages.erase.goes_contacts", count("contacts")),
+                   row("privacy_pages.erase.goes_consents", count("consents")), row("privacy_pages.erase.goes_messages", count("messages")),
+                   row("privacy_pages.erase.goes_follow_ups", count("follow_ups"))],
+            stays: [row("privacy_pages.erase.stays_sessions", count("sessions")), row("privacy_pages.erase.stays_audit", count("audit"))],
+            reason: String(reason.prefix(ErasureRules.reasonLength.upperBound + 100)),
+            hasErrors: !errors.isEmpty,
+            errors: errorEntries(errors.map { ($0.0, $0.1.key) }, language: language),
+            fieldErrors: .init(reason: fieldMessage(errors.map { ($0.0, $0.1.key) }, "reason", language: language)))
+        return try page("pages/privacy_erase", model, language: language, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 
     private func confirmStep(_ request: PageRequest, customer: Customer, reason: String, typedNumber: String,
                              errors: [(String, String)]) throws -> Response {
         let language = request.language
-        return try page("pages/privacy_erase_confirm", request, title: localization.text("privacy_pages.erase.confirm_title", language),
-                        status: errors.isEmpty ? .ok : .unprocessableContent, [
-            "customer": ["number": customer.number, "full_name": customer.fullName],
-            "customer_href": "/customers/\(Self.queryEscaped(customer.number))",
-            "action": "/customers/\(Self.queryEscaped(customer.number))/erase/confirm",
-            "reason": reason,
-            "confirm_number": String(typedNumber.prefix(40)),
-            "confirm_label": localization.text("privacy_pages.erase.confirm_label", language, ["number": customer.number]),
-        ].merging(errorContext(errors, language: language)) { $1 })
+        let model = PrivacyEraseConfirmPage(
+            layout: layout(request, title: localization.text("privacy_pages.erase.confirm_title", language)),
+            customer: ErasureCustomer(number: customer.number, fullName: customer.fullName),
+            customerHref: "/customers/\(Self.queryEscaped(customer.number))",
+            action: "/customers/\(Self.queryEscaped(customer.number))/erase/confirm",
+            reason: reason,
+            confirmNumber: String(typedNumber.prefix(40)),
+            confirmLabel: localization.text("privacy_pages.erase.confirm_label", language, ["number": customer.number]),
+            hasErrors: !errors.isEmpty,
+            errors: errorEntries(errors, language: language),
+            fieldErrors: .init(confirmNumber: fieldMessage(errors, "confirm_number", language: language)))
+        return try page("pages/privacy_erase_confirm", model, language: language, status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 
     // MARK: - The audit trail
@@ -268,6 +274,16 @@ extension WebApp {
         try database.appendAudit(AuditEvent(
             at: Date(), action: action, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
             subject: subject, origin: origin(request), detail: detail, branch: auditBranch(request)))
+    }
+
+    /// The error summary's entries, in the order found.
+    private func errorEntries(_ errors: [(field: String, key: String)], language: String) -> [ErrorSummaryEntry] {
+        errors.map { ErrorSummaryEntry(fieldID: $0.field, text: localization.text($0.key, language)) }
+    }
+
+    /// The first message for `field`, nil when the field is fine.
+    private func fieldMessage(_ errors: [(field: String, key: String)], _ field: String, language: String) -> String? {
+        errors.first { $0.field == field }.map { localization.text($0.key, language) }
     }
 
     /// The error summary and the message per field, as the templates expect them (`field_errors` is absent when fine).
