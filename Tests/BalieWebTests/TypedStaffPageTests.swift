@@ -239,4 +239,31 @@ import Testing
         try expectEveryNameIsAField("pages/privacy_erase_confirm", PrivacyEraseConfirmPage.self)
         try expectEveryNameIsAField("pages/privacy_erased", PrivacyErasedPage.self)
     }
+
+    // MARK: - privacy_audit
+
+    @Test func auditPageRendersAsBefore() throws {
+        let row = PrivacyAuditPage.Row(when: "3 december 2026 10:00", who: "\(Self.tricky) (anna)", roleName: "Beheerder", actionName: "Klant <bekeken>",
+                                       subject: "100234", reason: "—", origin: "k1/127.0.0.1 & co")
+        for language in Self.languages {
+            for full in [true, false] {
+                let failed = PrivacyAuditPage(
+                    layout: Self.layout(language, signedIn: true),
+                    filters: .init(customer: Self.tricky, staff: "o'brien", from: "1-12-2026", to: "<31-12>"),
+                    csvHref: "/audit.csv?customer=x&staff=y", hasErrors: full,
+                    errors: full ? [.init(fieldID: "customer", text: "Klant <fout>"), .init(fieldID: "to", text: "Datum & zo")] : [],
+                    fieldErrors: .init(customer: full ? "Klant <fout>" : nil, staff: full ? "Naam" : nil, from: full ? "'Van'" : nil,
+                                       to: full ? "Datum & zo" : nil),
+                    results: .init())
+                try expectSameBothWays("pages/privacy_audit", failed, language: language)
+                var found = failed
+                found.results = .init(searched: true, rows: full ? [row, row] : [], olderHref: full ? "/audit?before=7&a=b" : nil,
+                                      newestHref: full ? "/audit?x=\"y\"" : nil)
+                try expectSameBothWays("pages/privacy_audit", found, language: language)
+                found.results.newestHref = nil
+                try expectSameBothWays("pages/privacy_audit", found, language: language)
+            }
+        }
+        try expectEveryNameIsAField("pages/privacy_audit", PrivacyAuditPage.self)
+    }
 }

@@ -76,3 +76,57 @@ struct PrivacyErasedPage: PageModel {
 
     static let fields = TemplateFields<Self>(["has_counts": .flag(\.hasCounts), "counts": .list(\.counts)]).including(\.layout)
 }
+
+/// `pages/privacy_audit`: the filter form, its problems, and the rows found.
+struct PrivacyAuditPage: PageModel {
+    /// The filters as typed, shown again.
+    struct Filters: TemplateModel {
+        var customer: String, staff: String, from: String, to: String
+        static let fields: TemplateFields<Self> = [
+            "customer": .text(\.customer), "staff": .text(\.staff), "from": .text(\.from), "to": .text(\.to),
+        ]
+    }
+
+    struct FieldErrors: TemplateModel {
+        var customer: String?, staff: String?, from: String?, to: String?
+        static let fields: TemplateFields<Self> = [
+            "customer": .optionalText(\.customer), "staff": .optionalText(\.staff), "from": .optionalText(\.from), "to": .optionalText(\.to),
+        ]
+    }
+
+    struct Row: TemplateModel {
+        var when: String, who: String, roleName: String, actionName: String, subject: String, reason: String, origin: String
+        static let fields: TemplateFields<Self> = [
+            "when": .text(\.when), "who": .text(\.who), "role_name": .text(\.roleName), "action_name": .text(\.actionName),
+            "subject": .text(\.subject), "reason": .text(\.reason), "origin": .text(\.origin),
+        ]
+    }
+
+    /// What a search found (nothing before one).
+    struct Results: TemplateModel {
+        var searched = false
+        var rows: [Row] = []
+        var olderHref: String?
+        var newestHref: String?
+        static let fields: TemplateFields<Self> = [
+            "searched": .flag(\.searched), "has_rows": .flag { !$0.rows.isEmpty }, "rows": .list(\.rows),
+            "has_pager": .flag { $0.olderHref != nil || $0.newestHref != nil }, "older_href": .optionalText(\.olderHref),
+            "newest_href": .optionalText(\.newestHref),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var filters: Filters
+    var csvHref: String
+    var hasErrors: Bool
+    var errors: [ErrorSummaryEntry]
+    var fieldErrors: FieldErrors
+    var results: Results
+
+    static let fields = TemplateFields<Self>([
+        "filters": .object(\.filters), "csv_href": .text(\.csvHref), "has_errors": .flag(\.hasErrors), "errors": .list(\.errors),
+        "field_errors": .object(\.fieldErrors),
+    ]).including(\.results).including(\.layout)
+}

@@ -200,16 +200,11 @@ extension WebApp {
         try appendPrivacyAudit(.auditViewed, subject: query.customerNumber, detail: "page: " + query.auditDetail, request)
         let entries = try database.auditEntries(query, branches: AccessRules.auditScope(request.requester), limit: Self.auditRowsPerPage + 1)
         let shown = entries.prefix(Self.auditRowsPerPage)
-        var results: [String: Any] = [
-            "searched": true,
-            "has_rows": !shown.isEmpty,
-            "rows": shown.map { auditRow($0, language: request.language) },
-        ]
+        var results = PrivacyAuditPage.Results(searched: true, rows: shown.map { auditRow($0, language: request.language) })
         if entries.count > Self.auditRowsPerPage, let last = shown.last?.event.id {
-            results["older_href"] = "/audit" + filters.queryString(before: last)
+            results.olderHref = "/audit" + filters.queryString(before: last)
         }
-        if query.beforeID != nil { results["newest_href"] = "/audit" + filters.queryString() }
-        results["has_pager"] = results["older_href"] != nil || results["newest_href"] != nil
+        if query.beforeID != nil { results.newestHref = "/audit" + filters.queryString() }
         return try auditFormPage(request, filters, problems: [], results: results)
     }
 
@@ -233,12 +228,19 @@ extension WebApp {
 
     /// The audit page: the filter form, its problems (422) or the rows found.
     private func auditFormPage(_ request: PageRequest, _ filters: AuditFilterInput, problems: [(field: String, key: String)],
-                               results: [String: Any] = ["searched": false, "has_rows": false]) throws -> Response {
+                               results: PrivacyAuditPage.Results = .init()) throws -> Response {
         let language = request.language
-        let context: [String: Any] = ["filters": filters.context, "csv_href": "/audit.csv" + filters.queryString()]
-        return try page("pages/privacy_audit", request, title: localization.text("privacy_pages.audit.title", language),
-                        status: problems.isEmpty ? .ok : .unprocessableContent,
-                        context.merging(results) { $1 }.merging(errorContext(problems, language: language)) { $1 })
+        let model = PrivacyAuditPage(
+            layout: layout(request, title: localization.text("privacy_pages.audit.title", language)),
+            filters: .init(customer: filters.customer, staff: filters.staff, from: filters.from, to: filters.to),
+            csvHref: "/audit.csv" + filters.queryString(),
+            hasErrors: !problems.isEmpty,
+            errors: errorEntries(problems, language: language),
+            fieldErrors: .init(customer: fieldMessage(problems, "customer", language: language),
+                               staff: fieldMessage(problems, "staff", language: language),
+                               from: fieldMessage(problems, "from", language: language), to: fieldMessage(problems, "to", language: language)),
+            results: results)
+        return try page("pages/privacy_audit", model, language: language, status: problems.isEmpty ? .ok : .unprocessableContent)
     }
 
     static let auditCSVHeader = ["id", "at", "action", "staff_username", "staff_name", "role", "subject", "origin", "reason", "detail"]
@@ -250,22 +252,21 @@ extension WebApp {
                 event.origin, event.reason ?? "", event.detail ?? ""]
     }
 
-    private func auditRow(_ entry: AuditEntry, language: String) -> [String: Any] {
+    private func auditRow(_ entry: AuditEntry, language: String) -> PrivacyAuditPage.Row {
         let event = entry.event
         let actionKey = "audit_actions.\(Self.key(event.action.rawValue))"
         let actionText = localization.text(actionKey, language)
         var who = localization.text("privacy_pages.audit.no_staff", language)
         if let username = entry.staffUsername { who = "\(entry.staffName ?? username) (\(username))" }
-        return [
-            "when": formatDateTime(event.at),
-            "who": who,
-            "role_name": event.actorRole.map { localization.text(Self.roleKey($0), language) } ?? "—",
+        return PrivacyAuditPage.Row(
+            when: formatDateTime(event.at),
+            who: who,
+            roleName: event.actorRole.map { localization.text(Self.roleKey($0), language) } ?? "—",
             // A case added without a translation yet shows its code rather than a key.
-            "action_name": actionText == actionKey ? event.action.rawValue : actionText,
-            "subject": event.subject ?? "—",
-            "reason": event.reason ?? "—",
-            "origin": event.origin,
-        ]
+            actionName: actionText == actionKey ? event.action.rawValue : actionText,
+            subject: event.subject ?? "—",
+            reason: event.reason ?? "—",
+            origin: event.origin)
     }
 
     // MARK: - Parts
@@ -284,18 +285,6 @@ extension WebApp {
     /// The first message for `field`, nil when the field is fine.
     private func fieldMessage(_ errors: [(field: String, key: String)], _ field: String, language: String) -> String? {
         errors.first { $0.field == field }.map { localization.text($0.key, language) }
-    }
-
-    /// The error summary and the message per field, as the templates expect them (`field_errors` is absent when fine).
-    private func errorContext(_ errors: [(field: String, key: String)], language: String) -> [String: Any] {
-        var context: [String: Any] = [
-            "has_errors": !errors.isEmpty,
-            "errors": errors.map { ["field_id": $0.field, "text": localization.text($0.key, language)] },
-        ]
-        if !errors.isEmpty {
-            context["field_errors"] = Dictionary(errors.map { ($0.field, localization.text($0.key, language)) }) { first, _ in first }
-        }
-        return context
     }
 }
 
@@ -321,8 +310,6 @@ struct AuditFilterInput {
         from = text("from")
         to = text("to")
     }
-
-    var context: [String: Any] { ["customer": customer, "staff": staff, "from": from, "to": to] }
 
     /// The checked query, or the fields with the locale keys of their problems.
     func query(timeZone: TimeZone) -> Result<AuditQuery, AuditFilterProblems> {
