@@ -266,4 +266,18 @@ import Testing
         }
         try expectEveryNameIsAField("pages/privacy_audit", PrivacyAuditPage.self)
     }
+
+    // MARK: - language
+
+    @Test func languagePageRendersAsBefore() throws {
+        for language in Self.languages {
+            for signedIn in [true, false] {
+                var layout = Self.layout(language, signedIn: signedIn)
+                layout.returnTo = "/topics/\(signedIn ? "a&b" : "c")?x=\"1\""
+                layout.languages[0].name = Self.tricky
+                try expectSameBothWays("pages/language", LanguagePage(layout: layout), language: language)
+            }
+        }
+        try expectEveryNameIsAField("pages/language", LanguagePage.self)
+    }
 }

@@ -145,3 +145,12 @@ struct CustomerSearchPage: PageModel {
         "too_many": .flag(\.tooMany), "results": .list(\.results),
     ]).including(\.layout)
 }
+
+/// `pages/language`: the choice of language, for anyone; the layout's `return_to` is where to go after it.
+struct LanguagePage: PageModel {
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+
+    static let fields = TemplateFields<Self>([:]).including(\.layout)
+}

@@ -4,9 +4,9 @@ import BalieHTTP
 extension WebApp {
     func registerLanguageRoutes() {
         get("/language") { [unowned self] request in
-            try page("pages/language", request, title: localization.text("language_page.title", request.language), [
-                "return_to": Self.safeReturnPath(request.http.query["return"])
-            ])
+            var layout = layout(request, title: localization.text("language_page.title", request.language))
+            layout.returnTo = Self.safeReturnPath(request.http.query["return"])
+            return try page("pages/language", LanguagePage(layout: layout), language: request.language)
         }
 
         post("/language") { [unowned self] request in
