@@ -227,16 +227,12 @@ public final class WebApp: HTTPApplication {
         let visit = visit ?? Visit(request: request, localization: localization, csrfKey: csrfKey)
         let page = PageRequest(http: request, visit: visit, form: QueryParameters())
         let language = visit.language.code
-        let html = (try? renderer.render(
-            "pages/error",
-            baseContext(page, title: localization.text("errors.\(kind).title", language)).merging([
-                "error": [
-                    "title": localization.text("errors.\(kind).title", language),
-                    "message": localization.text("errors.\(kind).message", language),
-                    "status": status.code,
-                ] as [String: Any],
-            ]) { $1 })) ?? "<!doctype html><title>\(status.code)</title><p>\(status.code) \(status.reason)</p>"
-        return secured(.html(html, status: status), request: request, personal: true)
+        let title = localization.text("errors.\(kind).title", language)
+        let model = ErrorPage(layout: layout(page, title: title),
+                              error: .init(title: title, message: localization.text("errors.\(kind).message", language), status: status.code))
+        let response = (try? self.page("pages/error", model, language: language, status: status))
+            ?? .html("<!doctype html><title>\(status.code)</title><p>\(status.code) \(status.reason)</p>", status: status)
+        return secured(response, request: request, personal: true)
     }
 
     /// The English title of an error kind, or the status's reason phrase when the pages have no text for it.

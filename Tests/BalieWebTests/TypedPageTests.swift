@@ -80,6 +80,23 @@ import Testing
         }
     }
 
+    @Test func theErrorPageRendersAsBeforeInEveryLanguage() throws {
+        for language in Self.app.localization.languages.map(\.code) {
+            for signedIn in [true, false] {
+                for reference in ["req-1", ""] {
+                    var layout = Self.layout(language: language, signedIn: signedIn)
+                    layout.requestID = reference
+                    let model = ErrorPage(layout: layout, error: .init(title: Self.tricky, message: "Probeer het <later>", status: 404))
+                    try expectSameBothWays("pages/error", model, language: language)
+                    let html = String(decoding: try Self.app.renderer.render("pages/error", model, language: language), as: UTF8.self)
+                    #expect(html.contains("<dd>404</dd>"))
+                    #expect(html.contains("<dd>req-1</dd>") == !reference.isEmpty, "the reference shows only when there is one")
+                }
+            }
+            #expect(try Self.app.renderer.compiled("pages/error", for: ErrorPage.self, language: language).unresolved == [])
+        }
+    }
+
     @Test func everyNameOfTheTemplatesIsAFieldOfTheirModels() throws {
         for language in Self.app.localization.languages.map(\.code) {
             #expect(try Self.app.renderer.compiled("pages/customer", for: CustomerPage.self, language: language).unresolved == [])

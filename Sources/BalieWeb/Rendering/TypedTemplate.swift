@@ -117,6 +117,9 @@ class SectionValue<Root: TemplateScope> {
     /// The value as the Mustache library's dictionaries (`TemplateFields.plain`); nil when absent.
     func plain(_ root: Root) -> Any? { nil }
 
+    /// Whether the value is empty, for the `empty(name)` transform; nil for values it does not apply to.
+    func emptiness() -> ((Root) -> Bool)? { nil }
+
     func pulled<Other: TemplateScope>(_ get: @escaping (Other) -> Root) -> SectionValue<Other> {
         preconditionFailure("SectionValue is abstract")
     }
@@ -144,6 +147,11 @@ final class ListValue<Root: TemplateScope, Element: TemplateModel>: SectionValue
     }
 
     override func plain(_ root: Root) -> Any? { items(root).map { Element.fields.plain($0) } }
+
+    override func emptiness() -> ((Root) -> Bool)? {
+        let items = self.items
+        return { items($0).isEmpty }
+    }
 
     override func pulled<Other: TemplateScope>(_ get: @escaping (Other) -> Root) -> SectionValue<Other> {
         let items = self.items
@@ -267,8 +275,18 @@ final class TemplateCompiler {
         return { scope, out in if test(scope) != inverted { inner(scope, &out) } }
     }
 
-    /// "a.b.c": `a` in the scope (or around it), then each next part within the value before it.
+    /// "a.b.c": `a` in the scope (or around it), then each next part within the value before it. `empty(a.b)`, the
+    /// Mustache library's transform, is a flag: whether that text or list is empty (false when it is absent).
     private func resolve<Scope: TemplateScope>(_ name: String, in scope: Scope.Type) -> TemplateField<Scope>? {
+        if name.hasPrefix("empty("), name.hasSuffix(")"), Scope.field(Substring(name)) == nil {
+            guard let inner = resolve(String(name.dropFirst(6).dropLast()), in: Scope.self) else { return nil }
+            switch inner {
+            case .text(let read): return .flag { read($0).isEmpty }
+            case .optionalText(let read): return .flag { read($0)?.isEmpty ?? false }
+            case .section(let value): return value.emptiness().map { .flag($0) }
+            case .number, .flag: return nil
+            }
+        }
         var parts = name.split(separator: ".")[...]
         guard let first = parts.popFirst(), var field = Scope.field(first) else { return nil }
         for part in parts {
