@@ -64,6 +64,19 @@ struct KioskResetPage: PageModel {
     static let fields = TemplateFields<Self>([:]).including(\.layout)
 }
 
+/// `pages/still_there`: the idle reset's warning without JavaScript.
+struct StillTherePage: PageModel {
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    /// Where "I am still here" goes back to: it stands for the layout's `return_to` on this page, as before.
+    var returnTo: String
+    var warnSeconds: Int
+
+    static let fields = TemplateFields<Self>(["return_to": .text(\.returnTo), "warn_seconds": .number(\.warnSeconds)])
+        .including(\.layout)
+}
+
 /// The task group a page is about: the staff call and help request forms send its `id` (`components/staff_call_form`,
 /// `components/help_request_form`), the topic page shows its icon and description.
 struct TopicGroup: TemplateModel {

@@ -58,10 +58,10 @@ extension WebApp {
 
         get("/kiosk/still-there") { [unowned self] request in
             let language = request.language
-            return try page("pages/still_there", request, title: localization.text("idle.title", language), [
-                "return_to": Self.safeReturnPath(request.http.query["return"]),
-                "warn_seconds": configuration.idleWarnSeconds,
-            ])
+            let model = StillTherePage(layout: layout(request, title: localization.text("idle.title", language)),
+                                       returnTo: Self.safeReturnPath(request.http.query["return"]),
+                                       warnSeconds: configuration.idleWarnSeconds)
+            return try page("pages/still_there", model, language: language)
         }
 
         // A GET changes nothing: a link or a prefetch shows a page whose button resets.
