@@ -49,9 +49,7 @@ struct CallStaffDonePage: PageModel {
     var layout: LayoutModel
     var groupName: String?
 
-    /// The group's name, nil when none was asked about (never ""). The template also asks `empty(group_name)` inside
-    /// `{{#group_name}}`: the compiler has no transforms, so that name stays unresolved and its inverted section is
-    /// written in as it is, which is what the library does for a name that is there and not empty.
+    /// The group's name, nil when none was asked about (the template's `empty(group_name)` also hides "").
     static let fields = TemplateFields<Self>(["group_name": .optionalText(\.groupName)]).including(\.layout)
 }
 
