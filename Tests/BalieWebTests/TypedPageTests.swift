@@ -97,6 +97,29 @@ import Testing
         }
     }
 
+    @Test func theRemoteHomeRendersAsBeforeInEveryLanguage() throws {
+        for language in Self.app.localization.languages.map(\.code) {
+            for full in [true, false] {
+                let model = RemoteHomePage(
+                    layout: Self.layout(language: language, signedIn: true), hasOpen: full,
+                    openRequests: full ? [.init(id: 7, kiosk: "kiosk-1", branch: "noord", topic: Self.tricky, waitingText: "3 minuten",
+                                                acceptAction: "/remote/requests/7/accept")] : [],
+                    hasMine: full, myRequests: full ? [.init(id: 8, kiosk: "kiosk-2", topic: "DigiD", href: "/remote/requests/8",
+                                                            statusText: "Bezig")] : [],
+                    wasTaken: !full, eventsURL: "/remote/events?since=12", refreshSeconds: 10)
+                if full {
+                    try expectSameBothWays("pages/remote_home", model, language: language)
+                } else {
+                    let typed = String(decoding: try Self.app.renderer.render("pages/remote_home", model, language: language), as: UTF8.self)
+                    var context = RemoteHomePage.fields.plain(model)
+                    context["t"] = Self.app.localization.table(language)
+                    #expect(typed == (try Self.app.renderer.render("pages/remote_home", context)))
+                }
+            }
+            #expect(try Self.app.renderer.compiled("pages/remote_home", for: RemoteHomePage.self, language: language).unresolved == [])
+        }
+    }
+
     @Test func everyNameOfTheTemplatesIsAFieldOfTheirModels() throws {
         for language in Self.app.localization.languages.map(\.code) {
             #expect(try Self.app.renderer.compiled("pages/customer", for: CustomerPage.self, language: language).unresolved == [])

@@ -306,21 +306,21 @@ extension WebApp {
         let language = request.language
         let since = helpChannels.lastEventID(requestID: nil)
         let now = Date()
-        let open = try database.openHelpRequests(branches: request.requester.branches).filter { AccessRules.mayAccept(request.requester, $0) }.map { help -> [String: Any] in
+        let open = try database.openHelpRequests(branches: request.requester.branches).filter { AccessRules.mayAccept(request.requester, $0) }.map { help in
             let minutes = max(0, Int(now.timeIntervalSince(help.createdAt) / 60))
-            return ["id": help.id!, "kiosk": help.kiosk, "branch": help.branch, "topic": help.topic,
-                    "waiting_text": localization.plural("help.waiting_minutes", count: minutes, language),
-                    "accept_action": "/remote/requests/\(help.id!)/accept"]
+            return RemoteHomePage.OpenRequest(id: Int(help.id!), kiosk: help.kiosk, branch: help.branch, topic: help.topic,
+                                              waitingText: localization.plural("help.waiting_minutes", count: minutes, language),
+                                              acceptAction: "/remote/requests/\(help.id!)/accept")
         }
-        let mine = try database.liveHelpRequests(helperID: request.signedIn!.staffID).map { help -> [String: Any] in
-            ["id": help.id!, "kiosk": help.kiosk, "topic": help.topic, "href": "/remote/requests/\(help.id!)",
-             "status_text": localization.text("help.status.\(help.status.rawValue)", language)]
+        let mine = try database.liveHelpRequests(helperID: request.signedIn!.staffID).map { help in
+            RemoteHomePage.MyRequest(id: Int(help.id!), kiosk: help.kiosk, topic: help.topic, href: "/remote/requests/\(help.id!)",
+                                     statusText: localization.text("help.status.\(help.status.rawValue)", language))
         }
-        return try page("pages/remote_home", request, title: localization.text("remote.title", language), [
-            "has_open": !open.isEmpty, "open_requests": open, "has_mine": !mine.isEmpty, "my_requests": mine,
-            "was_taken": request.http.query["taken"] == "1",
-            "events_url": "/remote/events?since=\(since)", "refresh_seconds": Self.helpRefreshSeconds * 2,
-        ])
+        let model = RemoteHomePage(
+            layout: layout(request, title: localization.text("remote.title", language)), hasOpen: !open.isEmpty, openRequests: open,
+            hasMine: !mine.isEmpty, myRequests: mine, wasTaken: request.http.query["taken"] == "1",
+            eventsURL: "/remote/events?since=\(since)", refreshSeconds: Self.helpRefreshSeconds * 2)
+        return try page("pages/remote_home", model, language: language)
     }
 
     private func remoteRequestPage(_ request: PageRequest, _ loaded: HelpRequest, error: (field: String, text: String)? = nil) throws -> Response {
