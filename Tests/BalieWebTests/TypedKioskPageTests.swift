@@ -90,4 +90,20 @@ import Testing
         }
         #expect(try Support.unresolved("pages/still_there", StillTherePage.self) == [])
     }
+
+    // MARK: - The queue
+
+    @Test func theTakeANumberPageRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                let model = QueueTakePage(
+                    layout: Support.layout(language: language, signedIn: signedIn),
+                    groups: [.init(id: "government", icon: "government", name: Self.tricky, description: "Belasting & <toeslagen>"),
+                             .init(id: "bank", icon: "bank", name: "Bank", description: "Betalen")])
+                let html = try Support.expectSameBothWays("pages/queue_take", model, language: language)
+                #expect(html.contains("name=\"group\" value=\"bank\"><svg class=\"icon tile__icon\""))
+            }
+        }
+        #expect(try Support.unresolved("pages/queue_take", QueueTakePage.self) == [])
+    }
 }

@@ -12,12 +12,13 @@ extension WebApp {
     func registerQueueRoutes() {
         get("/queue/take", .customerKiosk) { [unowned self] request in
             let language = request.language
-            return try page("pages/queue_take", request, title: localization.text("queue.take_title", language), [
-                "groups": TaskGroup.allCases.map { group in
-                    ["id": group.rawValue, "name": localization.text("groups.\(group.translationKey).name", language),
-                     "description": localization.text("groups.\(group.translationKey).description", language), "icon": group.icon]
-                },
-            ])
+            let model = QueueTakePage(
+                layout: layout(request, title: localization.text("queue.take_title", language)),
+                groups: TaskGroup.allCases.map { group in
+                    .init(id: group.rawValue, icon: group.icon, name: localization.text("groups.\(group.translationKey).name", language),
+                          description: localization.text("groups.\(group.translationKey).description", language))
+                })
+            return try page("pages/queue_take", model, language: language)
         }
         post("/queue/tickets", .customerKiosk) { [unowned self] request in
             guard let group = TaskGroup(rawValue: request.form["group"] ?? "") else { throw PageError.badRequest("Unknown task group.") }
