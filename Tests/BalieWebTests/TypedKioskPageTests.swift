@@ -106,4 +106,21 @@ import Testing
         }
         #expect(try Support.unresolved("pages/queue_take", QueueTakePage.self) == [])
     }
+
+    @Test func theTicketPageRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                for full in [true, false] {
+                    let model = QueueTicketPage(
+                        layout: Support.layout(language: language, signedIn: signedIn),
+                        ticket: .init(code: "B-017", groupName: Self.tricky), peopleAheadText: "3 mensen <voor> u",
+                        waitText: "10 à 20 minuten", hasPriority: full, closesText: full ? "Wij sluiten om 17:00 & misschien eerder" : nil)
+                    let html = try Support.expectSameBothWays("pages/queue_ticket", model, language: language)
+                    #expect(html.contains("<bdi class=\"ticket__code\">B-017</bdi>"))
+                    #expect(html.contains("status--warning") == full && html.contains("status--priority") == full)
+                }
+            }
+        }
+        #expect(try Support.unresolved("pages/queue_ticket", QueueTicketPage.self) == [])
+    }
 }

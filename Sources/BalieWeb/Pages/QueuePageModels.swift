@@ -16,3 +16,26 @@ struct QueueTakePage: PageModel {
 
     static let fields = TemplateFields<Self>(["groups": .list(\.groups)]).including(\.layout)
 }
+
+/// `pages/queue_ticket`: the number taken, the people ahead and the wait.
+struct QueueTicketPage: PageModel {
+    struct Ticket: TemplateModel {
+        var code: String, groupName: String
+        static let fields: TemplateFields<Self> = ["code": .text(\.code), "group_name": .text(\.groupName)]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var ticket: Ticket
+    var peopleAheadText: String
+    var waitText: String
+    var hasPriority: Bool
+    /// Said when the wait may run past closing time; nil when it will not.
+    var closesText: String?
+
+    static let fields = TemplateFields<Self>([
+        "ticket": .object(\.ticket), "people_ahead_text": .text(\.peopleAheadText), "wait_text": .text(\.waitText),
+        "has_priority": .flag(\.hasPriority), "closes_text": .optionalText(\.closesText),
+    ]).including(\.layout)
+}

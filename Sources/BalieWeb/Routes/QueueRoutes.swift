@@ -133,17 +133,17 @@ extension WebApp {
         let onDuty = max(1, try database.openSessions(branches: .only([ticket.branch])).map(\.staffID).reduce(into: Set<Int64>()) { $0.insert($1) }.count)
         let wait = QueueRules.waitRange(peopleAhead: ahead, serviceMinutes: service, staffOnDuty: onDuty)
         // Said plainly when the wait may run past closing time, rather than letting someone wait in vain.
-        var closesText = ""
+        var closesText: String?
         if let wait, let closing = try database.branch(code: ticket.branch)?.closing(after: Date()), wait.high > closing.minutesLeft {
             closesText = localization.text("queue.closes_before_turn", language, ["time": WeeklyHours.clock(closing.closesAt)])
         }
-        return try page("pages/queue_ticket", request, title: localization.text("queue.ticket_title", language), [
-            "closes_text": closesText,
-            "ticket": ["code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language)],
-            "people_ahead_text": localization.plural("queue.people_ahead", count: ahead, language),
-            "wait_text": waitText(wait, peopleAhead: ahead, language: language),
-            "has_priority": ticket.priority,
-        ])
+        let model = QueueTicketPage(
+            layout: layout(request, title: localization.text("queue.ticket_title", language)),
+            ticket: .init(code: ticket.code, groupName: localization.text("groups.\(ticket.group.translationKey).name", language)),
+            peopleAheadText: localization.plural("queue.people_ahead", count: ahead, language),
+            waitText: waitText(wait, peopleAhead: ahead, language: language),
+            hasPriority: ticket.priority, closesText: closesText)
+        return try page("pages/queue_ticket", model, language: language)
     }
 
     /// "You are next", "About 10 minutes" for one person ahead, else an honest range.
