@@ -39,10 +39,8 @@ struct SignInPage: PageModel {
 struct StaffHomePage: PageModel {
     struct Person: TemplateModel {
         var roleName: String, branchName: String
-        /// The template's `{{#empty(branch_name)}}`, a Mustache transform: here a flag of that name.
         static let fields: TemplateFields<Self> = [
             "role_name": .text(\.roleName), "branch_name": .text(\.branchName),
-            "empty(branch_name)": .flag { $0.branchName.isEmpty },
         ]
     }
 
@@ -50,7 +48,6 @@ struct StaffHomePage: PageModel {
         var kiosk: String, groupName: String, when: String
         static let fields: TemplateFields<Self> = [
             "kiosk": .text(\.kiosk), "group_name": .text(\.groupName), "when": .text(\.when),
-            "empty(group_name)": .flag { $0.groupName.isEmpty },
         ]
     }
 
