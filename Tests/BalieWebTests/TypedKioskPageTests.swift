@@ -123,4 +123,31 @@ import Testing
         }
         #expect(try Support.unresolved("pages/queue_ticket", QueueTicketPage.self) == [])
     }
+
+    static func queueStaffPage(language: String, full: Bool) -> QueueStaffPage {
+        let groups: [QueueStaffPage.TransferGroup] = [.init(id: "bank", name: "Bank & geld"), .init(id: "other", name: Self.tricky)]
+        return QueueStaffPage(
+            layout: Support.layout(language: language, signedIn: true),
+            waiting: full ? [.init(code: "A-001", groupName: Self.tricky, priority: true, waited: "12 min"),
+                             .init(code: "A-002", groupName: "Bank", priority: false, waited: "3 min")] : [],
+            called: full ? [.init(code: "B-003", groupName: "Overheid", calledBy: "Anna <de Vries>", desk: "Balie 2",
+                                  recallAction: "/queue/tickets/3/recall", noShowAction: "/queue/tickets/3/no-show",
+                                  startAction: "/queue/tickets/3/start", transferAction: "/queue/tickets/3/transfer", transferGroups: groups),
+                            .init(code: "B-004", groupName: "Bank", calledBy: "", desk: "",
+                                  recallAction: "/queue/tickets/4/recall", noShowAction: "/queue/tickets/4/no-show",
+                                  startAction: "/queue/tickets/4/start", transferAction: "/queue/tickets/4/transfer", transferGroups: groups)] : [])
+    }
+
+    @Test func theStaffQueuePageRendersAsBefore() throws {
+        for language in Support.languages {
+            for full in [true, false] {
+                let html = try Support.expectSameBothWays("pages/queue_staff", Self.queueStaffPage(language: language, full: full), language: language)
+                #expect(html.contains("action=\"/queue/call-next\"") == full)
+                // A ticket called by someone unknown from nowhere shows neither.
+                #expect(html.components(separatedBy: "<dt>").count == (full ? 3 : 1))
+                #expect(html.contains("id=\"transfer-B-004\"") == full)
+            }
+        }
+        #expect(try Support.unresolved("pages/queue_staff", QueueStaffPage.self) == [])
+    }
 }

@@ -39,3 +39,42 @@ struct QueueTicketPage: PageModel {
         "has_priority": .flag(\.hasPriority), "closes_text": .optionalText(\.closesText),
     ]).including(\.layout)
 }
+
+/// `pages/queue_staff`: the branch's waiting and called tickets for staff.
+struct QueueStaffPage: PageModel {
+    struct Waiting: TemplateModel {
+        var code: String, groupName: String, priority: Bool, waited: String
+        static let fields: TemplateFields<Self> = [
+            "code": .text(\.code), "group_name": .text(\.groupName), "priority": .flag(\.priority), "waited": .text(\.waited),
+        ]
+    }
+
+    struct TransferGroup: TemplateModel {
+        var id: String, name: String
+        static let fields: TemplateFields<Self> = ["id": .text(\.id), "name": .text(\.name)]
+    }
+
+    struct Called: TemplateModel {
+        var code: String, groupName: String
+        /// Who called and from where; "" when unknown (not shown).
+        var calledBy: String, desk: String
+        var recallAction: String, noShowAction: String, startAction: String, transferAction: String
+        var transferGroups: [TransferGroup]
+        static let fields: TemplateFields<Self> = [
+            "code": .text(\.code), "group_name": .text(\.groupName), "called_by": .text(\.calledBy), "desk": .text(\.desk),
+            "recall_action": .text(\.recallAction), "no_show_action": .text(\.noShowAction), "start_action": .text(\.startAction),
+            "transfer_action": .text(\.transferAction), "transfer_groups": .list(\.transferGroups),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var waiting: [Waiting]
+    var called: [Called]
+
+    static let fields = TemplateFields<Self>([
+        "has_waiting": .flag { !$0.waiting.isEmpty }, "waiting": .list(\.waiting),
+        "has_called": .flag { !$0.called.isEmpty }, "called": .list(\.called),
+    ]).including(\.layout)
+}

@@ -162,25 +162,23 @@ extension WebApp {
         let waiting = tickets.filter { $0.status == .waiting }, called = tickets.filter { $0.status == .called }
         var names: [Int64: String] = [:]
         for id in Set(called.compactMap(\.calledBy)) { names[id] = try database.staff(id: id)?.fullName }
-        return try page("pages/queue_staff", request, title: localization.text("queue.staff_title", language), [
-            "has_waiting": !waiting.isEmpty,
-            "waiting": waiting.map { ticket -> [String: Any] in
-                ["code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language),
-                 "priority": ticket.priority, "waited": "\(Int(now.timeIntervalSince(ticket.createdAt) / 60)) min"]
+        let model = QueueStaffPage(
+            layout: layout(request, title: localization.text("queue.staff_title", language)),
+            waiting: waiting.map { ticket in
+                .init(code: ticket.code, groupName: localization.text("groups.\(ticket.group.translationKey).name", language),
+                      priority: ticket.priority, waited: "\(Int(now.timeIntervalSince(ticket.createdAt) / 60)) min")
             },
-            "has_called": !called.isEmpty,
-            "called": called.map { ticket -> [String: Any] in
+            called: called.map { ticket in
                 let base = "/queue/tickets/\(ticket.id!)"
-                return [
-                    "code": ticket.code, "group_name": localization.text("groups.\(ticket.group.translationKey).name", language),
-                    "called_by": ticket.calledBy.flatMap { names[$0] } ?? "", "desk": ticket.desk ?? "",
-                    "recall_action": "\(base)/recall", "no_show_action": "\(base)/no-show", "start_action": "\(base)/start",
-                    "transfer_action": "\(base)/transfer",
-                    "transfer_groups": TaskGroup.allCases.filter { $0 != ticket.group }.map {
-                        ["id": $0.rawValue, "name": localization.text("groups.\($0.translationKey).name", language)]
-                    },
-                ]
-            },
-        ])
+                return .init(
+                    code: ticket.code, groupName: localization.text("groups.\(ticket.group.translationKey).name", language),
+                    calledBy: ticket.calledBy.flatMap { names[$0] } ?? "", desk: ticket.desk ?? "",
+                    recallAction: "\(base)/recall", noShowAction: "\(base)/no-show", startAction: "\(base)/start",
+                    transferAction: "\(base)/transfer",
+                    transferGroups: TaskGroup.allCases.filter { $0 != ticket.group }.map {
+                        .init(id: $0.rawValue, name: localization.text("groups.\($0.translationKey).name", language))
+                    })
+            })
+        return try page("pages/queue_staff", model, language: language)
     }
 }
