@@ -150,4 +150,24 @@ import Testing
         }
         #expect(try Support.unresolved("pages/queue_staff", QueueStaffPage.self) == [])
     }
+
+    @Test func theDisplayRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                for full in [true, false] {
+                    var layout = Support.layout(language: language, signedIn: signedIn)
+                    layout.customerMode = false
+                    layout.staffMode = false
+                    layout.staffSignedIn = false
+                    let model = QueueDisplayPage(
+                        layout: layout, calls: full ? [.init(code: "A-007", desk: Self.tricky), .init(code: "B-002", desk: "")] : [],
+                        eventsURL: "/branches/main/display/events", refreshSeconds: 10)
+                    let html = try Support.expectSameBothWays("pages/queue_display", model, language: language, escaped: full ? Support.trickyEscaped : nil)
+                    #expect(html.contains("<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>"))
+                    #expect(html.contains("calls__list") == full && !html.contains("idle-dialog") && !html.contains("header__staff"))
+                }
+            }
+        }
+        #expect(try Support.unresolved("pages/queue_display", QueueDisplayPage.self) == [])
+    }
 }

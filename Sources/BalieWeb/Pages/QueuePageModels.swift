@@ -78,3 +78,24 @@ struct QueueStaffPage: PageModel {
         "has_called": .flag { !$0.called.isEmpty }, "called": .list(\.called),
     ]).including(\.layout)
 }
+
+/// `pages/queue_display`: the waiting room's screen of recent calls; its layout is in neither customer nor staff mode.
+struct QueueDisplayPage: PageModel {
+    struct Call: TemplateModel {
+        var code: String, desk: String
+        static let fields: TemplateFields<Self> = ["code": .text(\.code), "desk": .text(\.desk)]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    /// Newest first.
+    var calls: [Call]
+    var eventsURL: String
+    var refreshSeconds: Int
+
+    static let fields = TemplateFields<Self>([
+        "has_calls": .flag { !$0.calls.isEmpty }, "calls": .list(\.calls), "events_url": .text(\.eventsURL),
+        "refresh_seconds": .number(\.refreshSeconds),
+    ]).including(\.layout)
+}

@@ -79,14 +79,15 @@ extension WebApp {
             guard let branch = try database.branch(code: request.parameters["code"] ?? "") else { throw PageError.notFound("No such branch.") }
             let calls = try database.tickets(branch: branch.code, day: queueDay(branch), statuses: [.called, .serving])
                 .filter { $0.calledAt != nil }.sorted { $0.calledAt! > $1.calledAt! }.prefix(Self.displayedCalls)
-            var context: [String: Any] = [
-                "has_calls": !calls.isEmpty, "calls": calls.map { ["code": $0.code, "desk": $0.desk ?? ""] },
-                "events_url": "/branches/\(Self.queryEscaped(branch.code))/display/events", "refresh_seconds": Self.displayRefreshSeconds,
-            ]
-            context["customer_mode"] = false
-            context["staff_mode"] = false
-            context["staff_signed_in"] = false
-            return try page("pages/queue_display", request, title: localization.text("queue.display_title", request.language), context)
+            // A screen on the wall: no idle reset, no staff header.
+            var screen = layout(request, title: localization.text("queue.display_title", request.language))
+            screen.customerMode = false
+            screen.staffMode = false
+            screen.staffSignedIn = false
+            let model = QueueDisplayPage(
+                layout: screen, calls: calls.map { .init(code: $0.code, desk: $0.desk ?? "") },
+                eventsURL: "/branches/\(Self.queryEscaped(branch.code))/display/events", refreshSeconds: Self.displayRefreshSeconds)
+            return try page("pages/queue_display", model, language: request.language)
         }
         get("/branches/:code/display/events") { [unowned self] request in
             guard let branch = try database.branch(code: request.parameters["code"] ?? "") else { throw PageError.notFound("No such branch.") }
