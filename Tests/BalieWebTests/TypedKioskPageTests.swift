@@ -170,4 +170,27 @@ import Testing
         }
         #expect(try Support.unresolved("pages/queue_display", QueueDisplayPage.self) == [])
     }
+
+    // MARK: - Sessions
+
+    @Test func theFeedbackPageRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                for refused in [true, false] {
+                    var layout = Support.layout(language: language, signedIn: signedIn)
+                    layout.staffSignedIn = false
+                    layout.staffMode = false
+                    let model = SessionFeedbackPage(
+                        layout: layout, errors: refused ? [.init(fieldID: "effort-1", text: "Kies een <antwoord>")] : [],
+                        feedbackAction: "/sessions/12/feedback", effortQuestion: "Hoe makkelijk ging het bij \(Self.tricky)?",
+                        effortOptions: (1...7).map { .init(value: $0, label: "Stap \($0)") },
+                        relianceOptions: [.init(value: "yes", label: "Ja & graag"), .init(value: "no", label: "Nee")])
+                    let html = try Support.expectSameBothWays("pages/session_feedback", model, language: language)
+                    #expect(html.contains("id=\"effort-7\" name=\"effort\" value=\"7\""))
+                    #expect(html.contains("href=\"#effort-1\">Kies een &lt;antwoord&gt;") == refused && !html.contains("header__staff"))
+                }
+            }
+        }
+        #expect(try Support.unresolved("pages/session_feedback", SessionFeedbackPage.self) == [])
+    }
 }

@@ -262,18 +262,20 @@ extension WebApp {
     private func feedbackPage(_ request: PageRequest, _ session: AssistedSession, refusal: SessionRules.Refusal? = nil,
                               status: HTTPStatus = .ok) throws -> Response {
         let language = request.language
-        return try page("pages/session_feedback", request, title: localization.text("feedback.title", language), status: status, [
-            "has_errors": refusal != nil,
-            "errors": refusal.map { [["field_id": "effort-1", "text": localization.text("session.errors.\($0.key)", language)]] } ?? [],
-            // The screen is the customer's: no staff name or sign-out button on it.
-            "staff_signed_in": false, "staff_mode": false,
-            "feedback_action": "/sessions/\(session.id!)/feedback",
-            "effort_question": localization.text("feedback.effort_question", language, ["organisation": configuration.organisationName]),
-            "effort_options": (1...7).map { ["value": $0, "label": localization.text("feedback.effort_\($0)", language)] as [String: Any] },
-            "reliance_options": SelfReliance.allCases.map {
-                ["value": $0.rawValue, "label": localization.text("feedback.reliance_\(Self.key($0.rawValue))", language)]
-            },
-        ])
+        // The screen is the customer's: no staff name or sign-out button on it.
+        var screen = layout(request, title: localization.text("feedback.title", language))
+        screen.staffSignedIn = false
+        screen.staffMode = false
+        let model = SessionFeedbackPage(
+            layout: screen,
+            errors: refusal.map { [.init(fieldID: "effort-1", text: localization.text("session.errors.\($0.key)", language))] } ?? [],
+            feedbackAction: "/sessions/\(session.id!)/feedback",
+            effortQuestion: localization.text("feedback.effort_question", language, ["organisation": configuration.organisationName]),
+            effortOptions: (1...7).map { .init(value: $0, label: localization.text("feedback.effort_\($0)", language)) },
+            relianceOptions: SelfReliance.allCases.map {
+                .init(value: $0.rawValue, label: localization.text("feedback.reliance_\(Self.key($0.rawValue))", language))
+            })
+        return try page("pages/session_feedback", model, language: language, status: status)
     }
 
     private func summaryPage(_ request: PageRequest, _ session: AssistedSession) throws -> Response {
