@@ -193,4 +193,23 @@ import Testing
         }
         #expect(try Support.unresolved("pages/session_feedback", SessionFeedbackPage.self) == [])
     }
+
+    @Test func theSummaryRendersAsBefore() throws {
+        for language in Support.languages {
+            for signedIn in [true, false] {
+                var layout = Support.layout(language: language, signedIn: signedIn)
+                layout.staffSignedIn = false
+                layout.staffMode = false
+                let model = SessionSummaryPage(
+                    layout: layout, date: "3 december 2026", staffName: "Anna <de Vries>", organisation: "Gemeente & Co",
+                    tasks: [.init(name: Self.tricky, outcomeText: "Doorverwezen", nextStep: "Bel de bank"),
+                            .init(name: "DigiD", outcomeText: "Opgelost", nextStep: "")],
+                    hasFollowUpContact: true, doneHref: "/staff")
+                let html = try Support.expectSameBothWays("pages/session_summary", model, language: language)
+                #expect(html.components(separatedBy: "summary-task__next").count == 2)
+                #expect(html.contains("<bdi>Anna &lt;de Vries&gt;</bdi>, <span dir=\"auto\">Gemeente &amp; Co</span>"))
+            }
+        }
+        #expect(try Support.unresolved("pages/session_summary", SessionSummaryPage.self) == [])
+    }
 }

@@ -26,3 +26,31 @@ struct SessionFeedbackPage: PageModel {
         "effort_question": .text(\.effortQuestion), "effort_options": .list(\.effortOptions), "reliance_options": .list(\.relianceOptions),
     ]).including(\.layout)
 }
+
+/// `pages/session_summary`: what was done, for the customer to take home (printable).
+struct SessionSummaryPage: PageModel {
+    struct Task: TemplateModel {
+        var name: String, outcomeText: String
+        /// What comes next (a follow-up or a referral); "" when nothing does.
+        var nextStep: String
+        static let fields: TemplateFields<Self> = [
+            "name": .text(\.name), "outcome_text": .text(\.outcomeText), "has_next_step": .flag { !$0.nextStep.isEmpty },
+            "next_step": .text(\.nextStep),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var date: String
+    var staffName: String
+    var organisation: String
+    var tasks: [Task]
+    var hasFollowUpContact: Bool
+    var doneHref: String
+
+    static let fields = TemplateFields<Self>([
+        "date": .text(\.date), "staff_name": .text(\.staffName), "organisation": .text(\.organisation), "tasks": .list(\.tasks),
+        "has_follow_up_contact": .flag(\.hasFollowUpContact), "done_href": .text(\.doneHref),
+    ]).including(\.layout)
+}

@@ -281,20 +281,20 @@ extension WebApp {
     private func summaryPage(_ request: PageRequest, _ session: AssistedSession) throws -> Response {
         let language = request.language
         let staff = try database.staff(id: session.staffID)
-        return try page("pages/session_summary", request, title: localization.text("summary.title", language), [
-            "date": formatDate(session.finishedAt ?? session.startedAt), "staff_name": staff?.fullName ?? "",
-            "organisation": configuration.organisationName,
-            "tasks": session.tasks.map { task -> [String: Any] in
+        var screen = layout(request, title: localization.text("summary.title", language))
+        screen.staffSignedIn = false
+        screen.staffMode = false
+        let model = SessionSummaryPage(
+            layout: screen, date: formatDate(session.finishedAt ?? session.startedAt), staffName: staff?.fullName ?? "",
+            organisation: configuration.organisationName,
+            tasks: session.tasks.map { task in
                 var next = ""
                 if case .followUp = task.outcome { next = outcomeText(task.outcome, language: language) }
                 if case .referred = task.outcome { next = outcomeText(task.outcome, language: language) }
-                return ["name": task.name(language), "outcome_text": outcomeText(task.outcome, language: language),
-                        "has_next_step": !next.isEmpty, "next_step": next]
+                return .init(name: task.name(language), outcomeText: outcomeText(task.outcome, language: language), nextStep: next)
             },
-            "has_follow_up_contact": true,
-            "done_href": "/staff",
-            "staff_signed_in": false, "staff_mode": false,
-        ])
+            hasFollowUpContact: true, doneHref: "/staff")
+        return try page("pages/session_summary", model, language: language)
     }
 
     /// The same request, shown in the customer's language (the screen is turned to them).
