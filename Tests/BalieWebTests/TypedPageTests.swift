@@ -127,6 +127,24 @@ import Testing
         }
     }
 
+    /// Sections on text and numbers open as the library's do: whenever the value is there, even "" and 0.
+    @Test func sectionsOnTextAndNumbersOpenAsTheLibrarysDo() throws {
+        struct Probe: TemplateModel {
+            var text: String, number: Int, maybe: String?
+            static let fields: TemplateFields<Self> = ["text": .text(\.text), "number": .number(\.number), "maybe": .optionalText(\.maybe)]
+        }
+        let nodes = try TemplateSyntax.parse("{{#text}}T{{/text}}{{^text}}t{{/text}}{{#number}}N{{/number}}{{#maybe}}M{{/maybe}}{{^maybe}}m{{/maybe}}"
+                                             + "{{#empty(text)}}E{{/empty(text)}}", named: "probe")
+        let writer = try TemplateCompiler(translations: [:]).compile(nodes, in: Probe.self)
+        func render(_ probe: Probe) -> String {
+            var out: [UInt8] = []
+            writer(probe, &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(render(Probe(text: "", number: 0, maybe: nil)) == "TNmE")
+        #expect(render(Probe(text: "x", number: 3, maybe: "")) == "TNM")
+    }
+
     @Test func standaloneLinesAndBlocksFollowTheSpec() throws {
         let nodes = try TemplateSyntax.parse("a\n{{#x}}\n  b\n{{/x}}\n{{$c}}d{{/c}}e\n", named: "t")
         #expect(nodes == [.text("a\n"), .section("x", inverted: false, [.text("  b\n")]), .block("c", [.text("d")]), .text("e\n")])

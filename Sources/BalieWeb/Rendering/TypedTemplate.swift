@@ -267,8 +267,8 @@ final class TemplateCompiler {
         switch field {
         case .section(let value): return try value.writer(body, inverted: inverted, compiler: self)
         case .flag(let read): test = read
-        case .text(let read): test = { !read($0).isEmpty }
-        case .number(let read): test = { read($0) != 0 }
+        // As the Mustache library: a text or number that is there opens its section, even "" or 0.
+        case .text, .number: test = { _ in true }
         case .optionalText(let read): test = { read($0) != nil }
         }
         let inner = try compile(body, in: Scope.self)
