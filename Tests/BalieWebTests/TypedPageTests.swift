@@ -8,29 +8,14 @@ import Testing
 /// and not, exactly as the Mustache library renders the same values from dictionaries; every name its template uses
 /// is a field of the model.
 @Suite struct TypedPageTests {
-    static let app = try! makeTestApp()
-
-    /// Text that must come out escaped, right to left, and with characters outside ASCII.
-    static let tricky = "Fatma <Yılmaz> & \"zoon\" 'Ali' — مرحبا"
-
-    static func layout(language: String, signedIn: Bool) -> LayoutModel {
-        LayoutModel(
-            lang: language, dir: language == "ar" ? "rtl" : "ltr", pageTitle: "Titel & <test>",
-            assets: .init(css: "/static/css/balie.1.css", js: "/static/js/balie.1.js", icons: "/static/icons/icons.1.svg"),
-            languages: [.init(code: "nl", name: "Nederlands", current: language == "nl", rtl: false),
-                        .init(code: "ar", name: "العربية", current: language == "ar", rtl: true)],
-            returnTo: "/customers/100234?x=1&y=2", csrf: "csrf-token-value",
-            idle: .init(seconds: 120, warnSeconds: 30, resetURL: "/kiosk/reset", stillThereURL: "/kiosk/still-there?return=%2F"),
-            customerMode: !signedIn, staffMode: signedIn, staffSignedIn: signedIn, staffBar: .init(name: signedIn ? tricky : ""),
-            requestID: "req-1", session: signedIn ? .init(secondsLeft: 900, warnSeconds: 120) : nil)
-    }
+    private typealias Support = TypedPageSupport
 
     static func customerPage(language: String, signedIn: Bool, full: Bool) -> CustomerPage {
-        let contact = ContactItem(when: "1 december 2026 10:15", channelName: "Telefoon", channelIcon: "phone", topic: tricky,
+        let contact = ContactItem(when: "1 december 2026 10:15", channelName: "Telefoon", channelIcon: "phone", topic: Support.tricky,
                                   summary: "Uitgelegd <b>niet</b> vet", outcome: "opgelost", source: "crm & co")
         return CustomerPage(
-            layout: layout(language: language, signedIn: signedIn), greeting: "Goedemorgen \(tricky)",
-            customer: .init(number: "100234", fullName: tricky, birthDate: "7 maart 1948", postcode: "1011 AB", phone: "+31 6 1234",
+            layout: Support.layout(language: language, signedIn: signedIn), greeting: "Goedemorgen \(Support.tricky)",
+            customer: .init(number: "100234", fullName: Support.tricky, birthDate: "7 maart 1948", postcode: "1011 AB", phone: "+31 6 1234",
                             email: "a&b@example.nl", preferredChannelName: "Brief", languageName: "Türkçe",
                             note: full ? "Hoort slecht; \"langzaam\" praten" : nil),
             hasNote: full, hasNeeds: full, needs: full ? [.init(name: "Grote letters"), .init(name: "Rolstoel")] : [],
@@ -51,25 +36,18 @@ import Testing
 
     static func contactsPage(language: String, signedIn: Bool, full: Bool) -> CustomerContactsPage {
         CustomerContactsPage(
-            layout: layout(language: language, signedIn: signedIn), customerName: tricky, backHref: "/customers/100234",
+            layout: Support.layout(language: language, signedIn: signedIn), customerName: Support.tricky, backHref: "/customers/100234",
             hasContacts: full, contacts: full ? customerPage(language: language, signedIn: signedIn, full: true).contacts : [],
             pageText: "Pagina 2 van 3", prevHref: full ? "/customers/100234/contacts?page=1" : nil,
             nextHref: full ? "/customers/100234/contacts?page=3" : nil)
     }
 
-    /// Typed bytes against the Mustache library's output for the same values.
     private func expectSameBothWays<Model: PageModel>(_ template: String, _ model: Model, language: String) throws {
-        let typed = String(decoding: try Self.app.renderer.render(template, model, language: language), as: UTF8.self)
-        var context = Model.fields.plain(model)
-        context["t"] = Self.app.localization.table(language)
-        let mustache = try Self.app.renderer.render(template, context)
-        #expect(typed == mustache, "\(template) in \(language): \(PageRenderer.firstDifference(typed, mustache))")
-        #expect(typed.contains("Fatma &lt;Yılmaz&gt; &amp; &quot;zoon&quot; &#39;Ali&#39;"))
-        #expect(!typed.contains("{{") && !typed.contains("<Yılmaz>"))
+        try Support.expectSameBothWays(template, model, language: language)
     }
 
     @Test func theCustomerPagesRenderAsBeforeInEveryLanguage() throws {
-        for language in Self.app.localization.languages.map(\.code) {
+        for language in Support.app.localization.languages.map(\.code) {
             for signedIn in [true, false] {
                 for full in [true, false] {
                     try expectSameBothWays("pages/customer", Self.customerPage(language: language, signedIn: signedIn, full: full), language: language)
@@ -81,28 +59,28 @@ import Testing
     }
 
     @Test func theErrorPageRendersAsBeforeInEveryLanguage() throws {
-        for language in Self.app.localization.languages.map(\.code) {
+        for language in Support.app.localization.languages.map(\.code) {
             for signedIn in [true, false] {
                 for reference in ["req-1", ""] {
-                    var layout = Self.layout(language: language, signedIn: signedIn)
+                    var layout = Support.layout(language: language, signedIn: signedIn)
                     layout.requestID = reference
-                    let model = ErrorPage(layout: layout, error: .init(title: Self.tricky, message: "Probeer het <later>", status: 404))
+                    let model = ErrorPage(layout: layout, error: .init(title: Support.tricky, message: "Probeer het <later>", status: 404))
                     try expectSameBothWays("pages/error", model, language: language)
-                    let html = String(decoding: try Self.app.renderer.render("pages/error", model, language: language), as: UTF8.self)
+                    let html = String(decoding: try Support.app.renderer.render("pages/error", model, language: language), as: UTF8.self)
                     #expect(html.contains("<dd>404</dd>"))
                     #expect(html.contains("<dd>req-1</dd>") == !reference.isEmpty, "the reference shows only when there is one")
                 }
             }
-            #expect(try Self.app.renderer.compiled("pages/error", for: ErrorPage.self, language: language).unresolved == [])
+            #expect(try Support.app.renderer.compiled("pages/error", for: ErrorPage.self, language: language).unresolved == [])
         }
     }
 
     @Test func theRemoteHomeRendersAsBeforeInEveryLanguage() throws {
-        for language in Self.app.localization.languages.map(\.code) {
+        for language in Support.app.localization.languages.map(\.code) {
             for full in [true, false] {
                 let model = RemoteHomePage(
-                    layout: Self.layout(language: language, signedIn: true), hasOpen: full,
-                    openRequests: full ? [.init(id: 7, kiosk: "kiosk-1", branch: "noord", topic: Self.tricky, waitingText: "3 minuten",
+                    layout: Support.layout(language: language, signedIn: true), hasOpen: full,
+                    openRequests: full ? [.init(id: 7, kiosk: "kiosk-1", branch: "noord", topic: Support.tricky, waitingText: "3 minuten",
                                                 acceptAction: "/remote/requests/7/accept")] : [],
                     hasMine: full, myRequests: full ? [.init(id: 8, kiosk: "kiosk-2", topic: "DigiD", href: "/remote/requests/8",
                                                             statusText: "Bezig")] : [],
@@ -110,20 +88,20 @@ import Testing
                 if full {
                     try expectSameBothWays("pages/remote_home", model, language: language)
                 } else {
-                    let typed = String(decoding: try Self.app.renderer.render("pages/remote_home", model, language: language), as: UTF8.self)
+                    let typed = String(decoding: try Support.app.renderer.render("pages/remote_home", model, language: language), as: UTF8.self)
                     var context = RemoteHomePage.fields.plain(model)
-                    context["t"] = Self.app.localization.table(language)
-                    #expect(typed == (try Self.app.renderer.render("pages/remote_home", context)))
+                    context["t"] = Support.app.localization.table(language)
+                    #expect(typed == (try Support.app.renderer.render("pages/remote_home", context)))
                 }
             }
-            #expect(try Self.app.renderer.compiled("pages/remote_home", for: RemoteHomePage.self, language: language).unresolved == [])
+            #expect(try Support.app.renderer.compiled("pages/remote_home", for: RemoteHomePage.self, language: language).unresolved == [])
         }
     }
 
     @Test func everyNameOfTheTemplatesIsAFieldOfTheirModels() throws {
-        for language in Self.app.localization.languages.map(\.code) {
-            #expect(try Self.app.renderer.compiled("pages/customer", for: CustomerPage.self, language: language).unresolved == [])
-            #expect(try Self.app.renderer.compiled("pages/customer_contacts", for: CustomerContactsPage.self, language: language).unresolved == [])
+        for language in Support.app.localization.languages.map(\.code) {
+            #expect(try Support.app.renderer.compiled("pages/customer", for: CustomerPage.self, language: language).unresolved == [])
+            #expect(try Support.app.renderer.compiled("pages/customer_contacts", for: CustomerContactsPage.self, language: language).unresolved == [])
         }
     }
 
@@ -153,7 +131,7 @@ import Testing
     }
 
     @Test func escapingIsTheSameEverywhere() {
-        #expect(HTMLEscaping.escape(Self.tricky) == "Fatma &lt;Yılmaz&gt; &amp; &quot;zoon&quot; &#39;Ali&#39; — مرحبا")
+        #expect(HTMLEscaping.escape(Support.tricky) == "Fatma &lt;Yılmaz&gt; &amp; &quot;zoon&quot; &#39;Ali&#39; — مرحبا")
         #expect(ByteHTMLEscaping.escape("<'&\">") == "&lt;&#39;&amp;&quot;&gt;")
         // A quote before a combining mark is escaped too (the character walk of the library missed it).
         #expect(HTMLEscaping.escape("\"\u{301}") == "&quot;\u{301}")
