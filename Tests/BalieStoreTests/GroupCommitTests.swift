@@ -23,9 +23,12 @@ import Testing
         let failures = LockedCounter()
         // One thread per writer, as libmicrohttpd's pool gives each request: all wait on the disk at once.
         let group = DispatchGroup()
+        // All threads start writing together (on a loaded machine the first would otherwise finish before the last began).
+        let start = StartGate(count: writers)
         for index in 0..<writers {
             group.enter()
             Thread {
+                start.arriveAndWait()
                 do {
                     try database.addStep(sessionID: 1, SessionStep(sessionTaskID: task.id!, description: "stap \(index)", actor: .customerAlone,
                                                                    reason: nil, at: Date()))
@@ -50,9 +53,12 @@ import Testing
         let viewers = 48
         let failures = LockedCounter()
         let group = DispatchGroup()
+        // All threads start writing together (on a loaded machine the first would otherwise finish before the last began).
+        let start = StartGate(count: viewers)
         for index in 0..<viewers {
             group.enter()
             Thread {
+                start.arriveAndWait()
                 do {
                     try database.appendAudit(AuditEvent(at: Date(), action: .customerViewed, actorID: 1, actorRole: .staff,
                                                         subject: "1000\(index)", origin: "kiosk-1", branch: "main"))
@@ -103,4 +109,20 @@ private final class LockedOutcomes: @unchecked Sendable {
     private var outcomes: [Int: Bool] = [:]
     func set(_ index: Int, _ ok: Bool) { lock.lock(); outcomes[index] = ok; lock.unlock() }
     var all: [Int: Bool] { lock.lock(); defer { lock.unlock() }; return outcomes }
+}
+
+/// Lets threads go on only once all of them have arrived.
+private final class StartGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var waiting: Int
+
+    init(count: Int) { waiting = count }
+
+    func arriveAndWait() {
+        condition.lock()
+        waiting -= 1
+        if waiting == 0 { condition.broadcast() }
+        while waiting > 0 { condition.wait() }
+        condition.unlock()
+    }
 }
