@@ -20,26 +20,11 @@ import Testing
         let database = try fileDatabase()
         let task = try database.addTask(sessionID: 1, SessionTask(taskID: "pay-bill", names: ["nl": "Betalen"], group: .banking, addedAt: Date()))
         let writers = 48
-        let failures = LockedCounter()
-        // One thread per writer, as libmicrohttpd's pool gives each request: all wait on the disk at once.
-        let group = DispatchGroup()
-        // All threads start writing together (on a loaded machine the first would otherwise finish before the last began).
-        let start = StartGate(count: writers)
-        for index in 0..<writers {
-            group.enter()
-            Thread {
-                start.arriveAndWait()
-                do {
-                    try database.addStep(sessionID: 1, SessionStep(sessionTaskID: task.id!, description: "stap \(index)", actor: .customerAlone,
-                                                                   reason: nil, at: Date()))
-                } catch {
-                    failures.add()
-                }
-                group.leave()
-            }.start()
+        let failures = concurrently(writers) { index in
+            try database.addStep(sessionID: 1, SessionStep(sessionTaskID: task.id!, description: "stap \(index)", actor: .customerAlone,
+                                                           reason: nil, at: Date()))
         }
-        group.wait()
-        #expect(failures.value == 0)
+        #expect(failures == 0)
         #expect(try database.session(id: 1)?.steps.count == writers)
         #expect(database.batcher.writes == writers)
         #expect(database.batcher.batches < writers, "writers waiting together share a commit")
@@ -51,30 +36,35 @@ import Testing
         let before = try database.recentAudit(limit: 1000).count
         let batchesBefore = database.batcher.batches, writesBefore = database.batcher.writes
         let viewers = 48
-        let failures = LockedCounter()
-        let group = DispatchGroup()
-        // All threads start writing together (on a loaded machine the first would otherwise finish before the last began).
-        let start = StartGate(count: viewers)
-        for index in 0..<viewers {
-            group.enter()
-            Thread {
-                start.arriveAndWait()
-                do {
-                    try database.appendAudit(AuditEvent(at: Date(), action: .customerViewed, actorID: 1, actorRole: .staff,
-                                                        subject: "1000\(index)", origin: "kiosk-1", branch: "main"))
-                } catch {
-                    failures.add()
-                }
-                group.leave()
-            }.start()
+        let failures = concurrently(viewers) { index in
+            try database.appendAudit(AuditEvent(at: Date(), action: .customerViewed, actorID: 1, actorRole: .staff,
+                                                subject: "1000\(index)", origin: "kiosk-1", branch: "main"))
         }
-        group.wait()
-        #expect(failures.value == 0)
+        #expect(failures == 0)
         let rows = try database.recentAudit(limit: 1000)
         #expect(rows.count - before == viewers)
         #expect(Set(rows.filter { $0.action == .customerViewed }.compactMap(\.subject)) == Set((0..<viewers).map { "1000\($0)" }))
         #expect(database.batcher.writes - writesBefore == viewers)
         #expect(database.batcher.batches - batchesBefore < viewers, "views waiting together share a commit")
+    }
+
+    /// Runs `write` on `count` threads of their own (as libmicrohttpd's pool gives each request one), all starting
+    /// together behind a gate (on a loaded machine the first would otherwise finish before the last began), so that
+    /// they wait on the disk at once; the number that failed.
+    private func concurrently(_ count: Int, _ write: @escaping @Sendable (Int) throws -> Void) -> Int {
+        let failures = LockedCounter()
+        let group = DispatchGroup()
+        let start = StartGate(count: count)
+        for index in 0..<count {
+            group.enter()
+            Thread {
+                start.arriveAndWait()
+                do { try write(index) } catch { failures.add() }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return failures.value
     }
 
     @Test func aFailingWriteRollsBackOnlyItself() throws {
