@@ -3,55 +3,49 @@ import Foundation
 import GRDB
 
 extension AppDatabase {
-    /// Everything held about one customer, as JSON-ready dictionaries: the record, contacts, consents,
-    /// messages, follow-ups, assisted sessions with their steps and notes, and the audit rows about them.
-    public func exportCustomer(number: String) throws -> [String: Any]? {
+    /// Everything held about one customer, column by column: the record, contacts, consents, messages,
+    /// follow-ups, assisted sessions with their steps and notes, and the audit rows about them.
+    public func exportCustomer(number: String) throws -> ExportRecord? {
         try writer.read { db in
             guard let customer = try Row.fetchOne(db, sql: "SELECT * FROM customer WHERE number = ?", arguments: [number]) else { return nil }
             let id: Int64 = customer["id"]
-            func rows(_ sql: String, _ arguments: StatementArguments) throws -> [[String: Any]] {
-                try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                    var item: [String: Any] = [:]
-                    for (column, value) in row { item[column] = Self.jsonValue(value) }
-                    return item
-                }
+            func rows(_ sql: String, _ arguments: StatementArguments) throws -> [ExportRecord] {
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.exportRecord)
             }
-            var record: [String: Any] = [:]
-            for (column, value) in customer where column != "search_name" { record[column] = Self.jsonValue(value) }
-            let sessions = try rows("SELECT * FROM assisted_session WHERE customer_id = ? ORDER BY id", [id]).map { session -> [String: Any] in
+            var record = Self.exportRecord(customer)
+            record["search_name"] = nil
+            let sessions = try rows("SELECT * FROM assisted_session WHERE customer_id = ? ORDER BY id", [id]).map { session -> ExportRecord in
                 var session = session
-                let sessionID = session["id"] as? Int64 ?? 0
-                session["tasks"] = try rows("SELECT * FROM session_task WHERE session_id = ? ORDER BY id", [sessionID])
-                session["steps"] = try rows("SELECT * FROM session_step WHERE session_id = ? ORDER BY id", [sessionID])
-                session["notes"] = try rows("SELECT * FROM session_note WHERE session_id = ? ORDER BY id", [sessionID])
+                let sessionID = session.integer("id") ?? 0
+                session["tasks"] = .rows(try rows("SELECT * FROM session_task WHERE session_id = ? ORDER BY id", [sessionID]))
+                session["steps"] = .rows(try rows("SELECT * FROM session_step WHERE session_id = ? ORDER BY id", [sessionID]))
+                session["notes"] = .rows(try rows("SELECT * FROM session_note WHERE session_id = ? ORDER BY id", [sessionID]))
                 return session
             }
-            return [
-                "customer": record,
-                "contacts": try rows("SELECT * FROM contact WHERE customer_id = ? ORDER BY at, id", [id]),
-                "consents": try rows("SELECT * FROM consent WHERE customer_id = ? ORDER BY at, id", [id]),
-                "messages": try rows("SELECT * FROM message WHERE customer_id = ? ORDER BY sent_at, id", [id]),
-                "follow_ups": try rows("SELECT * FROM follow_up WHERE customer_id = ? ORDER BY due, id", [id]),
-                "sessions": sessions,
-                "audit": try rows("SELECT * FROM audit_event WHERE subject = ? ORDER BY id", [number]),
-            ]
+            return ExportRecord([
+                "customer": .record(record),
+                "contacts": .rows(try rows("SELECT * FROM contact WHERE customer_id = ? ORDER BY at, id", [id])),
+                "consents": .rows(try rows("SELECT * FROM consent WHERE customer_id = ? ORDER BY at, id", [id])),
+                "messages": .rows(try rows("SELECT * FROM message WHERE customer_id = ? ORDER BY sent_at, id", [id])),
+                "follow_ups": .rows(try rows("SELECT * FROM follow_up WHERE customer_id = ? ORDER BY due, id", [id])),
+                "sessions": .rows(sessions),
+                "audit": .rows(try rows("SELECT * FROM audit_event WHERE subject = ? ORDER BY id", [number])),
+            ])
         }
     }
 
-    /// The export as the JSON document the command line prints and the access page offers for download.
-    public func exportCustomerJSON(number: String) throws -> Data? {
-        guard let export = try exportCustomer(number: number) else { return nil }
-        return try JSONSerialization.data(withJSONObject: export, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    }
-
-    private static func jsonValue(_ value: DatabaseValue) -> Any {
-        switch value.storage {
-        case .null: return NSNull()
-        case .int64(let number): return number
-        case .double(let number): return number
-        case .string(let text): return text
-        case .blob(let data): return data.base64EncodedString()
+    private static func exportRecord(_ row: Row) -> ExportRecord {
+        var record = ExportRecord()
+        for (column, value) in row {
+            switch value.storage {
+            case .null: record[column] = .null
+            case .int64(let number): record[column] = .integer(number)
+            case .double(let number): record[column] = .real(number)
+            case .string(let text): record[column] = .text(text)
+            case .blob(let data): record[column] = .text(data.base64EncodedString())
+            }
         }
+        return record
     }
 
     /// Erases a customer: every personal row goes, their sessions stay as anonymous statistics without

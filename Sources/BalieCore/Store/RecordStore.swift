@@ -28,8 +28,7 @@ public protocol MaintenanceRepository: Sendable {
 /// A customer's right of access and right to erasure (AVG art. 15 and 17).
 public protocol PrivacyRepository: Sendable {
     /// Everything stored about a customer, section by section (the JSON download and the access page).
-    func exportCustomer(number: String) throws -> [String: Any]?
-    func exportCustomerJSON(number: String) throws -> Data?
+    func exportCustomer(number: String) throws -> ExportRecord?
     /// Erases a customer; their sessions stay as anonymous statistics; nil when there is no such customer.
     func eraseCustomer(number: String, audit: AuditEvent) throws -> Erasure?
 }

@@ -3,54 +3,48 @@ import Foundation
 
 // A customer's right of access and right to erasure, as AppDatabase+Privacy.swift answers them. The export has
 // the SQLite store's shape and value types, so that its JSON download is the same document: integers as Int64,
-// times as Double, flags (boolean here) as the 0 and 1 that SQLite keeps, blobs as base64, NULL as NSNull.
+// times as Double, flags (boolean here) as the 0 and 1 that SQLite keeps, blobs as base64, NULL as null.
 
 extension PostgresStore: PrivacyRepository {
-    /// Everything held about one customer, as JSON-ready dictionaries: the record, contacts, consents,
-    /// messages, follow-ups, assisted sessions with their steps and notes, and the audit rows about them.
-    public func exportCustomer(number: String) throws -> [String: Any]? {
+    /// Everything held about one customer, column by column: the record, contacts, consents, messages,
+    /// follow-ups, assisted sessions with their steps and notes, and the audit rows about them.
+    public func exportCustomer(number: String) throws -> ExportRecord? {
         // One snapshot for every section, as SQLite's read transaction; not counted as a commit.
         try pool.readSnapshot { connection in
             let types = try Self.columnTypes(in: connection)
-            func rows(_ table: String, _ sql: String, _ parameters: [String?]) throws -> [[String: Any]] {
+            func rows(_ table: String, _ sql: String, _ parameters: [String?]) throws -> [ExportRecord] {
                 let result = try connection.execute(sql, parameters)
                 let columnTypes = types[table] ?? [:]
                 return result.rows.map { values in
-                    var item: [String: Any] = [:]
+                    var record = ExportRecord()
                     for (index, column) in result.columns.enumerated() {
-                        item[column] = Self.jsonValue(values[index], type: columnTypes[column] ?? "text")
+                        record[column] = Self.exportValue(values[index], type: columnTypes[column] ?? "text")
                     }
-                    return item
+                    return record
                 }
             }
             guard var record = try rows("customer", "SELECT * FROM customer WHERE number = $1", [SQL.text(number)]).first,
-                  let id = record["id"] as? Int64 else { return nil }
+                  let id = record.integer("id") else { return nil }
             record["search_name"] = nil
             let sessions = try rows("assisted_session", "SELECT * FROM assisted_session WHERE customer_id = $1 ORDER BY id", [SQL.int(id)])
-                .map { session -> [String: Any] in
+                .map { session -> ExportRecord in
                     var session = session
-                    let sessionID = SQL.int(session["id"] as? Int64 ?? 0)
-                    session["tasks"] = try rows("session_task", "SELECT * FROM session_task WHERE session_id = $1 ORDER BY id", [sessionID])
-                    session["steps"] = try rows("session_step", "SELECT * FROM session_step WHERE session_id = $1 ORDER BY id", [sessionID])
-                    session["notes"] = try rows("session_note", "SELECT * FROM session_note WHERE session_id = $1 ORDER BY id", [sessionID])
+                    let sessionID = SQL.int(session.integer("id") ?? 0)
+                    session["tasks"] = .rows(try rows("session_task", "SELECT * FROM session_task WHERE session_id = $1 ORDER BY id", [sessionID]))
+                    session["steps"] = .rows(try rows("session_step", "SELECT * FROM session_step WHERE session_id = $1 ORDER BY id", [sessionID]))
+                    session["notes"] = .rows(try rows("session_note", "SELECT * FROM session_note WHERE session_id = $1 ORDER BY id", [sessionID]))
                     return session
                 }
-            return [
-                "customer": record,
-                "contacts": try rows("contact", "SELECT * FROM contact WHERE customer_id = $1 ORDER BY at, id", [SQL.int(id)]),
-                "consents": try rows("consent", "SELECT * FROM consent WHERE customer_id = $1 ORDER BY at, id", [SQL.int(id)]),
-                "messages": try rows("message", "SELECT * FROM message WHERE customer_id = $1 ORDER BY sent_at, id", [SQL.int(id)]),
-                "follow_ups": try rows("follow_up", "SELECT * FROM follow_up WHERE customer_id = $1 ORDER BY due, id", [SQL.int(id)]),
-                "sessions": sessions,
-                "audit": try rows("audit_event", "SELECT * FROM audit_event WHERE subject = $1 ORDER BY id", [SQL.text(number)]),
-            ]
+            return ExportRecord([
+                "customer": .record(record),
+                "contacts": .rows(try rows("contact", "SELECT * FROM contact WHERE customer_id = $1 ORDER BY at, id", [SQL.int(id)])),
+                "consents": .rows(try rows("consent", "SELECT * FROM consent WHERE customer_id = $1 ORDER BY at, id", [SQL.int(id)])),
+                "messages": .rows(try rows("message", "SELECT * FROM message WHERE customer_id = $1 ORDER BY sent_at, id", [SQL.int(id)])),
+                "follow_ups": .rows(try rows("follow_up", "SELECT * FROM follow_up WHERE customer_id = $1 ORDER BY due, id", [SQL.int(id)])),
+                "sessions": .rows(sessions),
+                "audit": .rows(try rows("audit_event", "SELECT * FROM audit_event WHERE subject = $1 ORDER BY id", [SQL.text(number)])),
+            ])
         }
-    }
-
-    /// The export as the JSON document the command line prints and the access page offers for download.
-    public func exportCustomerJSON(number: String) throws -> Data? {
-        guard let export = try exportCustomer(number: number) else { return nil }
-        return try JSONSerialization.data(withJSONObject: export, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
     private static let exportedTables = ["customer", "contact", "consent", "message", "follow_up", "assisted_session", "session_task",
@@ -69,14 +63,14 @@ extension PostgresStore: PrivacyRepository {
     }
 
     /// A value of libpq's text output as the SQLite export has it.
-    private static func jsonValue(_ text: String?, type: String) -> Any {
-        guard let text else { return NSNull() }
+    private static func exportValue(_ text: String?, type: String) -> ExportValue {
+        guard let text else { return .null }
         switch type {
-        case "bigint", "integer", "smallint": return Int64(text) ?? text
-        case "double precision", "real", "numeric": return Double(text) ?? text
-        case "boolean": return Int64(text == "t" || text == "true" ? 1 : 0)
-        case "bytea": return PostgresRow(columns: ["value"], values: [text]).bytes("value").map { Data($0).base64EncodedString() } ?? text
-        default: return text
+        case "bigint", "integer", "smallint": return Int64(text).map(ExportValue.integer) ?? .text(text)
+        case "double precision", "real", "numeric": return Double(text).map(ExportValue.real) ?? .text(text)
+        case "boolean": return .integer(text == "t" || text == "true" ? 1 : 0)
+        case "bytea": return .text(PostgresRow(columns: ["value"], values: [text]).bytes("value").map { Data($0).base64EncodedString() } ?? text)
+        default: return .text(text)
         }
     }
 

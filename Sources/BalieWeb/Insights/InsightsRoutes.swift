@@ -83,9 +83,9 @@ extension WebApp {
         let language = request.language
         let format = InsightFormat(language: language, localization: localization)
         let (open, done) = try database.followUpCounts()
-        var figures: [[String: Any]] = [
-            ["label": localization.text("insights.figures.sessions", language), "value": format.count(report.sessions)],
-            ["label": localization.text("insights.figures.tasks", language), "value": format.count(report.tasks)],
+        var figures: [InsightsPage.Figure] = [
+            .init(label: localization.text("insights.figures.sessions", language), value: format.count(report.sessions)),
+            .init(label: localization.text("insights.figures.tasks", language), value: format.count(report.tasks)),
         ]
         if !report.tooFew {
             let more: [(String, String)] = [
@@ -97,51 +97,43 @@ extension WebApp {
                 ("follow_ups_agreed", format.count(report.followUpsAgreed)),
                 ("managing_alone", report.managingAlone.map(format.count) ?? format.suppressed(report.minimumGroup)),
             ]
-            figures += more.map { ["label": localization.text("insights.figures.\($0.0)", language), "value": $0.1] }
+            figures += more.map { .init(label: localization.text("insights.figures.\($0.0)", language), value: $0.1) }
         }
-        figures.append(["label": localization.text("insights.figures.follow_ups_now", language),
-                        "value": localization.text("insights.open_done", language, ["open": format.count(open), "done": format.count(done)])])
-        let sections = report.tooFew ? [] : report.tables.map { table -> [String: Any] in
+        figures.append(.init(label: localization.text("insights.figures.follow_ups_now", language),
+                             value: localization.text("insights.open_done", language, ["open": format.count(open), "done": format.count(done)])))
+        let sections = report.tooFew ? [] : report.tables.map { table -> InsightsPage.Section in
             let (header, rows) = insightCells(table, report: report, language: language)
-            var section: [String: Any] = [
-                "id": table.id, "heading": localization.text("insights.tables.\(table.id)", language),
-                "explanation": localization.text("insights.explanations.\(table.id)", language),
-                "header": header.map { ["text": $0] }, "rows": rows.map { cells in
-                    ["label": cells[0], "cells": cells.dropFirst().map { ["text": $0] }] as [String: Any]
-                },
-                "has_rows": !rows.isEmpty,
-                "csv_href": "/insights.csv?table=\(table.id)&\(filter.query)",
-            ]
+            var chart: InsightsPage.Chart?
             if let column = Self.chartedColumns[table.id], !rows.isEmpty {
-                let chart = BarChart(
+                let bars = BarChart(
                     id: "chart-\(table.id)", title: localization.text("insights.tables.\(table.id)", language),
                     summary: chartSummary(table, column: column, cells: rows, language: language),
                     bars: zip(table.rows, rows).map { row, cells in
                         BarChart.Bar(label: cells[0], value: row.values[column], valueText: cells[column + 1])
                     })
-                section["has_chart"] = true
-                section["chart_svg"] = chart.svg
-                section["chart_summary"] = chart.summary
-            } else {
-                section["has_chart"] = false
+                chart = .init(svg: bars.svg, summary: bars.summary)
             }
-            return section
+            return InsightsPage.Section(
+                id: table.id, heading: localization.text("insights.tables.\(table.id)", language),
+                explanation: localization.text("insights.explanations.\(table.id)", language), header: header.map { .init(text: $0) },
+                rows: rows.map { cells in .init(label: cells[0], cells: cells.dropFirst().map { .init(text: $0) }) },
+                csvHref: "/insights.csv?table=\(table.id)&\(filter.query)", chart: chart)
         }
-        return try page("pages/insights", request, title: localization.text("insights.title", language), [
-            "filter": [
-                "from": filter.fromText, "to": filter.toText,
-                "branches": try database.allBranches().filter { request.requester.branches.contains($0.code) }.map {
-                    ["code": $0.code, "name": $0.name, "selected": $0.code == filter.branch] as [String: Any]
+        let model = InsightsPage(
+            layout: layout(request, title: localization.text("insights.title", language)),
+            filter: .init(
+                from: filter.fromText, to: filter.toText,
+                branches: try database.allBranches().filter { request.requester.branches.contains($0.code) }.map {
+                    .init(code: $0.code, name: $0.name, selected: $0.code == filter.branch)
                 },
-                "groups": TaskGroup.allCases.map { group -> [String: Any] in
-                    ["id": group.rawValue, "name": localization.text("groups.\(group.translationKey).name", language), "selected": group == filter.group]
-                },
-            ] as [String: Any],
-            "too_few": report.tooFew,
-            "too_few_text": localization.text("insights.too_few", language, ["count": String(report.minimumGroup)]),
-            "threshold_text": localization.text("insights.threshold", language, ["count": String(report.minimumGroup)]),
-            "figures": figures, "sections": sections,
-        ])
+                groups: TaskGroup.allCases.map { group in
+                    .init(id: group.rawValue, name: localization.text("groups.\(group.translationKey).name", language), selected: group == filter.group)
+                }),
+            tooFew: report.tooFew,
+            tooFewText: localization.text("insights.too_few", language, ["count": String(report.minimumGroup)]),
+            thresholdText: localization.text("insights.threshold", language, ["count": String(report.minimumGroup)]),
+            figures: figures, sections: sections)
+        return try page("pages/insights", model, language: language)
     }
 
     /// The header and rows of a table as text, the same for the page and the CSV.

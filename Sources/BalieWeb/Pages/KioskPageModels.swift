@@ -81,3 +81,33 @@ struct TopicGroup: TemplateModel {
     var id: String, icon: String, description: String
     static let fields: TemplateFields<Self> = ["id": .text(\.id), "icon": .text(\.icon), "description": .text(\.description)]
 }
+
+/// `pages/components`: every shared component with made-up data, so that the browser tests check each one.
+struct ComponentsPage: PageModel {
+    struct DemoCustomer: TemplateModel {
+        var number: String, name: String, postcode: String, lastContact: String
+        static let fields: TemplateFields<Self> = [
+            "number": .text(\.number), "name": .text(\.name), "postcode": .text(\.postcode), "last_contact": .text(\.lastContact),
+        ]
+    }
+
+    struct Demo: TemplateModel {
+        var customers: [DemoCustomer]
+        static let fields: TemplateFields<Self> = ["customers": .list(\.customers)]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var demo = Demo(customers: [
+        .init(number: "100234", name: "Fatma Yılmaz", postcode: "3512 AB", lastContact: "12-11-2026"),
+        .init(number: "100871", name: "Jan de Vries", postcode: "9711 LM", lastContact: "03-11-2026"),
+        .init(number: "101552", name: "Olena Kovalenko", postcode: "1055 XZ", lastContact: "28-10-2026"),
+    ])
+    /// The example field shows no value typed before.
+    let value = ""
+    /// The example error summary lists its entry in its block, none from the page.
+    let errors: [ErrorSummaryEntry] = []
+
+    static let fields = TemplateFields<Self>(["demo": .object(\.demo), "value": .text(\.value), "errors": .list(\.errors)]).including(\.layout)
+}

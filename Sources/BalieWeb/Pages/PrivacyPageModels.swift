@@ -130,3 +130,100 @@ struct PrivacyAuditPage: PageModel {
         "field_errors": .object(\.fieldErrors),
     ]).including(\.results).including(\.layout)
 }
+
+/// `pages/privacy_export`: everything held about one customer, readable and printable (AVG art. 15).
+struct PrivacyExportPage: PageModel {
+    struct Record: TemplateModel {
+        var fullName: String, number: String, birthDate: String, postcode: String, phone: String, email: String
+        var preferredChannelName: String, languageName: String, address: String, needsText: String, note: String
+        static let fields: TemplateFields<Self> = [
+            "full_name": .text(\.fullName), "number": .text(\.number), "birth_date": .text(\.birthDate), "postcode": .text(\.postcode),
+            "phone": .text(\.phone), "email": .text(\.email), "preferred_channel_name": .text(\.preferredChannelName),
+            "language_name": .text(\.languageName), "address": .text(\.address), "needs_text": .text(\.needsText), "note": .text(\.note),
+        ]
+    }
+
+    struct Consent: TemplateModel {
+        var purposeName: String, statusText: String, when: String, howName: String
+        static let fields: TemplateFields<Self> = [
+            "purpose_name": .text(\.purposeName), "status_text": .text(\.statusText), "when": .text(\.when), "how_name": .text(\.howName),
+        ]
+    }
+
+    struct Message: TemplateModel {
+        var title: String, sent: String, importantText: String, readText: String
+        static let fields: TemplateFields<Self> = [
+            "title": .text(\.title), "sent": .text(\.sent), "important_text": .text(\.importantText), "read_text": .text(\.readText),
+        ]
+    }
+
+    struct FollowUp: TemplateModel {
+        var description: String, due: String, channelName: String, doneText: String
+        static let fields: TemplateFields<Self> = [
+            "description": .text(\.description), "due": .text(\.due), "channel_name": .text(\.channelName), "done_text": .text(\.doneText),
+        ]
+    }
+
+    struct Step: TemplateModel {
+        var description: String, actorName: String, when: String, reason: String
+        static let fields: TemplateFields<Self> = [
+            "description": .text(\.description), "actor_name": .text(\.actorName), "when": .text(\.when), "reason": .text(\.reason),
+            "has_reason": .flag { !$0.reason.isEmpty },
+        ]
+    }
+
+    struct Task: TemplateModel {
+        var name: String, outcomeName: String, detail: String, partner: String, followUp: String, steps: [Step]
+        static let fields: TemplateFields<Self> = [
+            "name": .text(\.name), "outcome_name": .text(\.outcomeName), "detail": .text(\.detail), "has_detail": .flag { !$0.detail.isEmpty },
+            "partner": .text(\.partner), "has_partner": .flag { !$0.partner.isEmpty }, "follow_up": .text(\.followUp),
+            "has_follow_up": .flag { !$0.followUp.isEmpty }, "has_steps": .flag { !$0.steps.isEmpty }, "steps": .list(\.steps),
+        ]
+    }
+
+    struct Session: TemplateModel {
+        var heading: String, finished: String, kiosk: String, languageName: String, effortText: String, relianceText: String
+        var adviceText: String, tasks: [Task], notes: [TimedText]
+        static let fields: TemplateFields<Self> = [
+            "heading": .text(\.heading), "finished": .text(\.finished), "kiosk": .text(\.kiosk), "language_name": .text(\.languageName),
+            "effort_text": .text(\.effortText), "reliance_text": .text(\.relianceText), "advice_text": .text(\.adviceText),
+            "has_tasks": .flag { !$0.tasks.isEmpty }, "tasks": .list(\.tasks), "has_notes": .flag { !$0.notes.isEmpty },
+            "notes": .list(\.notes),
+        ]
+    }
+
+    struct AuditRow: TemplateModel {
+        var when: String, actionName: String, roleName: String, reason: String
+        static let fields: TemplateFields<Self> = [
+            "when": .text(\.when), "action_name": .text(\.actionName), "role_name": .text(\.roleName), "reason": .text(\.reason),
+        ]
+    }
+
+    static let compiled = CompiledTemplates<Self>()
+
+    var layout: LayoutModel
+    var customer: Record
+    var hasNeeds: Bool
+    var hasNote: Bool
+    var contacts: [ContactItem]
+    var consents: [Consent]
+    var messages: [Message]
+    var followUps: [FollowUp]
+    var sessions: [Session]
+    var audit: [AuditRow]
+    var intro: String
+    var customerHref: String
+    var jsonHref: String
+    var canErase: Bool
+    var eraseHref: String
+
+    static let fields = TemplateFields<Self>([
+        "customer": .object(\.customer), "has_needs": .flag(\.hasNeeds), "has_note": .flag(\.hasNote),
+        "has_contacts": .flag { !$0.contacts.isEmpty }, "contacts": .list(\.contacts), "has_consents": .flag { !$0.consents.isEmpty },
+        "consents": .list(\.consents), "has_messages": .flag { !$0.messages.isEmpty }, "messages": .list(\.messages),
+        "has_follow_ups": .flag { !$0.followUps.isEmpty }, "follow_ups": .list(\.followUps), "has_sessions": .flag { !$0.sessions.isEmpty },
+        "sessions": .list(\.sessions), "has_audit": .flag { !$0.audit.isEmpty }, "audit": .list(\.audit), "intro": .text(\.intro),
+        "customer_href": .text(\.customerHref), "json_href": .text(\.jsonHref), "can_erase": .flag(\.canErase),
+        "erase_href": .text(\.eraseHref),
+    ]).including(\.layout)
+}

@@ -204,6 +204,10 @@ final class TemplateCompiler {
     /// Names the template uses that the model does not have (they render as nothing, as Mustache's would).
     private(set) var unresolved: Set<String> = []
 
+    /// The translation groups that sections such as `{{#t.components.customer_number}}` opened, innermost last:
+    /// their keys come first, as the Mustache library looks names up in the innermost context first.
+    private var translationScopes: [[String: any Sendable]] = []
+
     init(translations: [String: any Sendable]) { self.translations = translations }
 
     private enum Part<Scope> {
@@ -221,7 +225,7 @@ final class TemplateCompiler {
             case .text(let text):
                 literal(Array(text.utf8))
             case .variable(let name, let escaped):
-                if let translation = translation(name) {
+                if let translation = translation(name) ?? translationScopes.reversed().lazy.compactMap({ $0[name] as? String }).first {
                     literal(escaped ? HTMLEscaping.escapedBytes(translation) : Array(translation.utf8))
                     continue
                 }
@@ -259,6 +263,14 @@ final class TemplateCompiler {
 
     private func section<Scope: TemplateScope>(_ name: String, inverted: Bool, _ body: [TemplateNode],
                                                in scope: Scope.Type) throws -> TemplateWriter<Scope> {
+        if let group = translationGroup(name) {
+            // Known when compiling: a group is there (and opens its section), or not.
+            guard group.present != inverted else { return { _, _ in } }
+            guard let values = group.values else { return try compile(body, in: Scope.self) }
+            translationScopes.append(values)
+            defer { translationScopes.removeLast() }
+            return try compile(body, in: Scope.self)
+        }
         guard let field = resolve(name, in: Scope.self) else {
             unresolved.insert(name)
             return inverted ? try compile(body, in: Scope.self) : { _, _ in }
@@ -294,6 +306,25 @@ final class TemplateCompiler {
             field = next
         }
         return field
+    }
+
+    /// A section over translations: `t.a.b` (a group, or a text that is there or not), or a key of a group opened
+    /// around it. Nil when the name is not a translation's.
+    private func translationGroup(_ name: String) -> (present: Bool, values: [String: any Sendable]?)? {
+        let value: (any Sendable)?
+        if name.hasPrefix("t.") {
+            var found: (any Sendable)? = translations
+            for key in name.dropFirst(2).split(separator: ".") { found = (found as? [String: any Sendable])?[String(key)] }
+            value = found
+        } else if let inner = translationScopes.reversed().lazy.compactMap({ $0[name] }).first {
+            value = inner
+        } else {
+            return nil
+        }
+        if let group = value as? [String: any Sendable] { return (true, group) }
+        // As the Mustache library: a text that is there opens its section, even "".
+        if value is String { return (true, nil) }
+        return (false, nil)
     }
 
     /// `t.a.b`: the translation's text, known when compiling.

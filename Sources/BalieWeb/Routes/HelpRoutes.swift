@@ -78,7 +78,7 @@ extension WebApp {
                 try HelpRules.checkHelperAction(help, helperID: signedIn.staffID)
                 try database.logHelpEvent(HelpEvent(helpRequestID: help.id!, at: now, kind: .message, actorID: signedIn.staffID, text: text),
                                           audit: try helpAudit(.remoteMessageSent, help, request))
-                publish(help, "message", ["text": text, "at": formatted(now, "HH:mm")])
+                publish(help, "message", HelpEventData(text: text, at: formatted(now, "HH:mm")))
             }
         }
         post("/remote/requests/:id/steps", Self.remoteHelpers) { [unowned self] request in
@@ -96,7 +96,7 @@ extension WebApp {
                                 reason: actor == .staffOnBehalf ? localization.text("help.remote_reason", "nl") : nil, at: now),
                     event: HelpEvent(helpRequestID: help.id!, at: now, kind: .step, actorID: signedIn.staffID, text: description),
                     audit: try helpAudit(.remoteStepAdded, help, request))
-                publish(help, "session", [:])
+                publish(help, "session", HelpEventData())
             }
         }
         post("/remote/requests/:id/notes", Self.remoteHelpers) { [unowned self] request in
@@ -108,7 +108,7 @@ extension WebApp {
                 try database.addHelperNote(sessionID: session.id!, SessionNote(text: text, at: now),
                                            event: HelpEvent(helpRequestID: help.id!, at: now, kind: .note, actorID: signedIn.staffID, text: text),
                                            audit: try helpAudit(.remoteNoteAdded, help, request))
-                publish(help, "session", [:])
+                publish(help, "session", HelpEventData())
             }
         }
         post("/remote/requests/:id/end", Self.remoteHelpers) { [unowned self] request in
@@ -147,7 +147,7 @@ extension WebApp {
         try database.appendAudit(AuditEvent(at: now, action: .helpRequested, actorID: request.signedIn?.staffID, actorRole: request.signedIn?.staff.role,
                                             subject: try customerNumber(help), origin: origin(request), detail: "help request \(help.id!)",
                                             branch: help.branch))
-        helpChannels.publishOpen(name: "requested", data: Self.json(["id": help.id!]))
+        helpChannels.publishOpen(name: "requested", data: Self.json(HelpEventData(id: help.id!)))
         return .redirect(to: "/help/\(help.id!)")
     }
 
@@ -212,7 +212,7 @@ extension WebApp {
     /// Tells a colleague following the session that the kiosk changed it.
     func notifySessionChanged(_ sessionID: Int64) {
         guard let help = try? database.liveHelpRequest(sessionID: sessionID), help.status == .active else { return }
-        publish(help, "session", [:])
+        publish(help, "session", HelpEventData())
     }
 
     private func helperAct(_ request: PageRequest, field: String,
@@ -229,11 +229,11 @@ extension WebApp {
     }
 
     private func publishState(_ help: HelpRequest) {
-        publish(help, "state", ["status": help.status.rawValue])
-        helpChannels.publishOpen(name: "changed", data: Self.json(["id": help.id!, "status": help.status.rawValue]))
+        publish(help, "state", HelpEventData(status: help.status.rawValue))
+        helpChannels.publishOpen(name: "changed", data: Self.json(HelpEventData(id: help.id!, status: help.status.rawValue)))
     }
 
-    private func publish(_ help: HelpRequest, _ name: String, _ data: [String: Any]) {
+    private func publish(_ help: HelpRequest, _ name: String, _ data: HelpEventData) {
         helpChannels.publish(requestID: help.id!, name: name, data: Self.json(data))
     }
 
@@ -274,21 +274,18 @@ extension WebApp {
         let language = turned.language
         let helperName = try help.helperID.flatMap { try database.staff(id: $0) }?.fullName ?? ""
         let messages = try database.helpEvents(requestID: help.id!).filter { $0.kind == .message }
-        let base = "/help/\(help.id!)"
-        var context = helpStateContext(help)
-        context.merge([
-            "help": ["topic": help.topic, "helper_name": helperName, "consent_action": "\(base)/consent", "end_action": "\(base)/end",
-                     "events_url": "\(base)/events?since=\(since)"] as [String: Any],
-            "consent_question": localization.text("help.consent_question", language, ["name": helperName]),
-            "consent_explained": localization.text("help.consent_explained", language, ["name": helperName]),
-            "has_messages": !messages.isEmpty,
-            "messages": messages.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
-            "back_href": help.sessionID.map { "/sessions/\($0)" } ?? "/",
-            "refresh_seconds": Self.helpRefreshSeconds,
-            "refresh_url": selfRefreshURL(request, base: base),
-            "staff_bar": ["name": ""], "staff_signed_in": false,
-        ]) { $1 }
-        return try page("pages/help_kiosk", turned, title: localization.text("help.kiosk_title", language), context)
+        var screen = layout(turned, title: localization.text("help.kiosk_title", language))
+        screen.staffBar.name = ""
+        screen.staffSignedIn = false
+        let model = HelpKioskPage(
+            layout: screen, state: .init(status: help.status),
+            help: .init(topic: help.topic, helperName: helperName, base: "/help/\(help.id!)", since: since),
+            consentQuestion: localization.text("help.consent_question", language, ["name": helperName]),
+            consentExplained: localization.text("help.consent_explained", language, ["name": helperName]),
+            messages: messages.map { .init(text: $0.text, when: formatted($0.at, "HH:mm")) },
+            backHref: help.sessionID.map { "/sessions/\($0)" } ?? "/", refreshSeconds: Self.helpRefreshSeconds,
+            refreshURL: selfRefreshURL(request, base: "/help/\(help.id!)"))
+        return try page("pages/help_kiosk", model, language: language)
     }
 
     /// Without JavaScript the kiosk's help page refreshes itself. In customer mode it counts the seconds
@@ -329,7 +326,7 @@ extension WebApp {
         let language = request.language
         let signedIn = request.signedIn!
         let base = "/remote/requests/\(help.id!)"
-        var context = helpStateContext(help)
+        var live = RemoteRequestPage.LiveSession()
         var events = try database.helpEvents(requestID: help.id!)
         if help.status == .active {
             // What the colleague sees of the session is audited, every time.
@@ -338,59 +335,57 @@ extension WebApp {
                                       audit: try helpAudit(.remoteViewed, help, request))
             events.append(HelpEvent(helpRequestID: help.id!, at: now, kind: .viewed, actorID: signedIn.staffID))
             if let sessionID = help.sessionID, let session = try database.session(id: sessionID) {
-                context.merge(remoteSessionContext(session, language: language)) { $1 }
+                live = liveSession(session, language: language)
             }
         }
-        let sent = events.filter { $0.kind == .message }
-        context.merge([
-            "help": ["id": help.id!, "kiosk": help.kiosk, "branch": help.branch, "topic": help.topic,
-                     "message_action": "\(base)/messages", "step_action": "\(base)/steps", "note_action": "\(base)/notes",
-                     "end_action": "\(base)/end",
-                     "events_url": "\(base)/events?since=\(since)"] as [String: Any],
-            "has_sent": !sent.isEmpty, "sent": sent.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
-            "message_max": HelpRules.maxMessageLength,
-            "has_errors": error != nil,
-            "errors": error.map { [["field_id": $0.field, "text": $0.text]] } ?? [],
-            "refresh_seconds": Self.helpRefreshSeconds,
-        ]) { $1 }
-        return try page("pages/remote_request", request, title: localization.text("remote.request_title", language),
-                        status: error == nil ? .ok : .unprocessableContent, context)
-    }
-
-    private func helpStateContext(_ help: HelpRequest) -> [String: Any] {
-        [
-            "is_open": help.status == .open, "is_accepted": help.status == .accepted, "is_active": help.status == .active,
-            "is_declined": help.status == .declined, "is_ended": help.status == .ended, "is_cancelled": help.status == .cancelled,
-            "is_live": help.status.isLive,
-        ]
+        let model = RemoteRequestPage(
+            layout: layout(request, title: localization.text("remote.request_title", language)), state: .init(status: help.status),
+            help: .init(id: Int(help.id!), kiosk: help.kiosk, branch: help.branch, topic: help.topic, base: base, since: since),
+            live: live, sent: events.filter { $0.kind == .message }.map { .init(text: $0.text, when: formatted($0.at, "HH:mm")) },
+            messageMax: HelpRules.maxMessageLength, errors: error.map { [.init(fieldID: $0.field, text: $0.text)] } ?? [],
+            refreshSeconds: Self.helpRefreshSeconds)
+        return try page("pages/remote_request", model, language: language, status: error == nil ? .ok : .unprocessableContent)
     }
 
     /// The session as the remote colleague sees it: tasks, steps, notes and the current step; not the customer's record.
-    private func remoteSessionContext(_ session: AssistedSession, language: String) -> [String: Any] {
+    private func liveSession(_ session: AssistedSession, language: String) -> RemoteRequestPage.LiveSession {
         let lastStep = session.steps.max { $0.at < $1.at }
-        let tasks = session.tasks.map { task -> [String: Any] in
-            var item: [String: Any] = [
-                "id": task.id!, "name": task.name(language), "finished": task.outcome != nil,
-                "steps": session.steps(of: task).map { step -> [String: Any] in
-                    ["description": step.description, "when": formatted(step.at, "HH:mm"), "is_current": step.id == lastStep?.id,
-                     "actor_name": localization.text("actors.\(Self.key(step.actor.rawValue))", language)]
-                },
-            ]
-            if task.outcome != nil { item["outcome_text"] = outcomeText(task.outcome, language: language) }
-            item["has_steps"] = !(item["steps"] as! [[String: Any]]).isEmpty
-            return item
-        }
-        let openTasks = session.tasks.filter { $0.outcome == nil }
-        return [
-            "has_session": true, "has_tasks": !tasks.isEmpty, "tasks": tasks,
-            "has_current_step": lastStep != nil, "current_step": lastStep.map { ["description": $0.description, "when": formatted($0.at, "HH:mm")] } ?? [:],
-            "has_notes": !session.notes.isEmpty, "notes": session.notes.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
-            "has_open_tasks": !openTasks.isEmpty, "open_tasks": openTasks.map { ["id": $0.id!, "name": $0.name(language)] },
-            "step_actors": StepActor.allCases.map { ["code": $0.rawValue, "name": localization.text("actors.\(Self.key($0.rawValue))", language)] },
-        ]
+        let actorName = { (actor: StepActor) in self.localization.text("actors.\(Self.key(actor.rawValue))", language) }
+        return RemoteRequestPage.LiveSession(
+            shown: true,
+            tasks: session.tasks.map { task in
+                .init(id: Int(task.id!), name: task.name(language),
+                      outcomeText: task.outcome == nil ? nil : outcomeText(task.outcome, language: language),
+                      steps: session.steps(of: task).map {
+                          .init(description: $0.description, when: formatted($0.at, "HH:mm"), isCurrent: $0.id == lastStep?.id,
+                                actorName: actorName($0.actor))
+                      })
+            },
+            currentStep: lastStep.map { .init(description: $0.description, when: formatted($0.at, "HH:mm")) },
+            notes: session.notes.map { .init(text: $0.text, when: formatted($0.at, "HH:mm")) },
+            openTasks: session.tasks.filter { $0.outcome == nil }.map { .init(id: String($0.id!), name: $0.name(language)) },
+            stepActors: StepActor.allCases.map { .init(code: $0.rawValue, name: actorName($0)) })
     }
 
-    static func json(_ object: [String: Any]) -> String {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// An event's data as JSON with sorted keys (what the help screens' script reads).
+    static func json<Data: Encodable>(_ data: Data) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(data)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// What a help event tells the screens following it; absent fields are left out.
+struct HelpEventData: Encodable {
+    var id: Int64?
+    var status: String?
+    var text: String?
+    var at: String?
+
+    init(id: Int64? = nil, status: String? = nil, text: String? = nil, at: String? = nil) {
+        self.id = id
+        self.status = status
+        self.text = text
+        self.at = at
     }
 }

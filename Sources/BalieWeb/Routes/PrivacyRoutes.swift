@@ -52,14 +52,10 @@ extension WebApp {
         let language = request.language
         let (customer, export) = try customerAndExport(request)
         try appendPrivacyAudit(.customerExported, subject: customer.number, detail: "page", request)
-        var context = CustomerExportPresenter(app: self, language: language).context(customer: customer, export: export)
-        let escaped = Self.queryEscaped(customer.number)
-        context["customer_href"] = "/customers/\(escaped)"
-        context["json_href"] = "/customers/\(escaped)/export.json"
-        context["can_erase"] = Access.admin.allows(request.signedIn?.staff.role)
-        context["erase_href"] = "/customers/\(escaped)/erase"
-        context["intro"] = localization.text("privacy_pages.export.intro", language, ["organisation": configuration.organisationName])
-        return try page("pages/privacy_export", request, title: localization.text("privacy_pages.export.title", language), context)
+        var model = CustomerExportPresenter(app: self, language: language)
+            .page(layout: layout(request, title: localization.text("privacy_pages.export.title", language)), customer: customer, export: export)
+        model.canErase = Access.admin.allows(request.signedIn?.staff.role)
+        return try page("pages/privacy_export", model, language: language)
     }
 
     // MARK: - Erasure (AVG art. 17)
@@ -122,7 +118,7 @@ extension WebApp {
     }
 
     /// The customer of the route and everything held about them.
-    private func customerAndExport(_ request: PageRequest) throws -> (Customer, [String: Any]) {
+    private func customerAndExport(_ request: PageRequest) throws -> (Customer, ExportRecord) {
         let number = request.parameters["number"] ?? ""
         guard let customer = try database.customer(number: number), let export = try database.exportCustomer(number: number) else {
             throw PageError.notFound("No such customer.")
@@ -146,11 +142,11 @@ extension WebApp {
         }
     }
 
-    private func eraseStep(_ request: PageRequest, customer: Customer, export: [String: Any], reason: String,
+    private func eraseStep(_ request: PageRequest, customer: Customer, export: ExportRecord, reason: String,
                            errors: [(String, ErasureReasonProblem)]) throws -> Response {
         let language = request.language
         func row(_ label: String, _ count: Int) -> CountRow { CountRow(label: localization.text(label, language), count: count) }
-        func count(_ key: String) -> Int { (export[key] as? [Any])?.count ?? 0 }
+        func count(_ key: String) -> Int { export.rows(key).count }
         let model = PrivacyErasePage(
             layout: layout(request, title: localization.text("privacy_pages.erase.title", language)),
             customer: ErasureCustomer(number: customer.number, fullName: customer.fullName),

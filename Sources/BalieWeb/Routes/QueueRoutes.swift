@@ -100,7 +100,7 @@ extension WebApp {
     }
 
     private func announce(_ ticket: QueueTicket) {
-        queueEvents.publish(branch: ticket.branch, name: "called", data: Self.json(["code": ticket.code, "desk": ticket.desk ?? ""]))
+        queueEvents.publish(branch: ticket.branch, name: "called", data: Self.json(["code": ticket.code, "desk": ticket.desk ?? ""] as [String: String]))
     }
 
     private func calledTicket(_ request: PageRequest) throws -> QueueTicket {

@@ -191,72 +191,54 @@ extension WebApp {
     private func sessionPage(_ request: PageRequest, _ session: AssistedSession, refusal: SessionRules.Refusal? = nil,
                              field: String = "task", status: HTTPStatus = .ok) throws -> Response {
         let language = request.language
-        var customerName: String?
-        var customerHref = ""
-        var messages: [[String: Any]] = []
-        if let customerID = session.customerID, let record = try customerRecord(id: customerID) {
-            customerName = record.customer.fullName
-            customerHref = "/customers/\(Self.queryEscaped(record.customer.number))"
-            messages = record.unreadImportantMessages.map {
-                ["title": $0.title, "sent": formatDate($0.sentAt), "read_action": "/sessions/\(session.id!)/messages/\($0.id!)/read"]
-            }
-        }
         let base = "/sessions/\(session.id!)"
-        var info: [String: Any] = ["id": session.id!, "started": formatted(session.startedAt, "HH:mm"), "kiosk": session.kiosk,
-                                   "customer_href": customerHref]
-        if let customerName { info["customer_name"] = customerName }
-        // The layout's session-expiry warning reads these from the same `session` object.
-        if let signedIn = request.signedIn {
-            info["seconds_left"] = configuration.sessionPolicy.secondsLeft(of: signedIn.session, at: Date())
-            info["warn_seconds"] = Int(configuration.sessionPolicy.warningBefore)
-        }
-        let tasks = session.tasks.map { task -> [String: Any] in
-            let steps = session.steps(of: task).map { step -> [String: Any] in
-                ["description": step.description, "actor_name": localization.text("actors.\(Self.key(step.actor.rawValue))", language),
-                 "reason": step.reason ?? "", "has_reason": !(step.reason ?? "").isEmpty, "when": formatted(step.at, "HH:mm")]
+        var info = SessionPage.Info(id: Int(session.id!), started: formatted(session.startedAt, "HH:mm"), kiosk: session.kiosk,
+                                    customerHref: "", customerName: nil)
+        var messages: [SessionPage.Message] = []
+        if let customerID = session.customerID, let record = try customerRecord(id: customerID) {
+            info.customerName = record.customer.fullName
+            info.customerHref = "/customers/\(Self.queryEscaped(record.customer.number))"
+            messages = record.unreadImportantMessages.map {
+                .init(title: $0.title, sent: formatDate($0.sentAt), readAction: "\(base)/messages/\($0.id!)/read")
             }
-            let partners = (catalog.task(task.taskID)?.partners ?? []).compactMap(catalog.partner)
-            var item: [String: Any] = [
-                "id": task.id!, "name": task.name(language),
-                "group_name": localization.text("groups.\(task.group.translationKey).name", language),
-                "finished": task.outcome != nil, "has_steps": !steps.isEmpty, "steps": steps,
-                "step_action": "\(base)/tasks/\(task.id!)/steps", "finish_action": "\(base)/tasks/\(task.id!)/finish",
-                "has_partners": !partners.isEmpty, "partners": partners.map { ["id": $0.id, "name": $0.name] },
-            ]
-            if task.outcome != nil { item["outcome_text"] = outcomeText(task.outcome, language: language) }
-            return item
         }
-        var context: [String: Any] = [
-            "session": info, "has_customer": customerName != nil, "phase_open": session.phase == .open,
-            "has_errors": refusal != nil,
-            "errors": refusal.map { [["field_id": field, "text": localization.text("session.errors.\($0.key)", language)]] } ?? [],
-            "has_tasks": !tasks.isEmpty, "tasks": tasks,
-            "add_task_action": "\(base)/tasks", "note_action": "\(base)/notes", "handover_action": "\(base)/handover",
-            "help_request_action": "\(base)/help",
-            "catalog_groups": TaskGroup.allCases.map { group -> [String: Any] in
-                ["name": localization.text("groups.\(group.translationKey).name", language),
-                 "tasks": catalog.tasks(in: group).map { ["id": $0.id, "name": $0.name(language)] }]
-            },
-            "step_actors": StepActor.allCases.map { ["code": $0.rawValue, "name": localization.text("actors.\(Self.key($0.rawValue))", language)] },
-            "outcomes": ["resolved", "partly", "referred", "follow-up", "not-possible"].map {
-                ["code": $0, "name": localization.text("outcomes.\(Self.key($0))", language)]
-            },
-            "channels": PreferredChannel.allCases.map {
-                ["code": $0.rawValue, "name": localization.text("preferred_channels.\(Self.key($0.rawValue))", language)]
-            },
-            "has_notes": !session.notes.isEmpty,
-            "notes": session.notes.map { ["text": $0.text, "when": formatted($0.at, "HH:mm")] },
-            "has_messages": !messages.isEmpty, "messages": messages,
-        ]
+        var screen = layout(request, title: localization.text("session.title", language))
+        screen.customerMode = false
+        info.secondsLeft = screen.session?.secondsLeft
+        info.warnSeconds = screen.session?.warnSeconds
+        let actorName = { (actor: StepActor) in self.localization.text("actors.\(Self.key(actor.rawValue))", language) }
+        let tasks = session.tasks.map { task in
+            SessionPage.Task(
+                id: Int(task.id!), name: task.name(language), groupName: localization.text("groups.\(task.group.translationKey).name", language),
+                outcomeText: task.outcome == nil ? nil : outcomeText(task.outcome, language: language),
+                steps: session.steps(of: task).map {
+                    .init(description: $0.description, actorName: actorName($0.actor), reason: $0.reason ?? "", when: formatted($0.at, "HH:mm"))
+                },
+                stepAction: "\(base)/tasks/\(task.id!)/steps", finishAction: "\(base)/tasks/\(task.id!)/finish",
+                partners: (catalog.task(task.taskID)?.partners ?? []).compactMap(catalog.partner).map { .init(id: $0.id, name: $0.name) })
+        }
+        var liveHelp: SessionPage.LiveHelp?
         if session.phase == .open, let help = try database.liveHelpRequest(sessionID: session.id!) {
-            context["has_live_help"] = true
-            context["help_href"] = "/help/\(help.id!)"
-            context["help_status_text"] = localization.text("help.status.\(help.status.rawValue)", language)
-        } else {
-            context["has_live_help"] = false
+            liveHelp = .init(href: "/help/\(help.id!)", statusText: localization.text("help.status.\(help.status.rawValue)", language))
         }
-        context["customer_mode"] = false
-        return try page("pages/session", request, title: localization.text("session.title", language), status: status, context)
+        let model = SessionPage(
+            layout: screen, info: info, phaseOpen: session.phase == .open,
+            errors: refusal.map { [.init(fieldID: field, text: localization.text("session.errors.\($0.key)", language))] } ?? [],
+            tasks: tasks, base: base,
+            catalogGroups: TaskGroup.allCases.map { group in
+                .init(name: localization.text("groups.\(group.translationKey).name", language),
+                      tasks: catalog.tasks(in: group).map { .init(id: $0.id, name: $0.name(language)) })
+            },
+            stepActors: StepActor.allCases.map { .init(code: $0.rawValue, name: actorName($0)) },
+            outcomes: ["resolved", "partly", "referred", "follow-up", "not-possible"].map {
+                .init(code: $0, name: localization.text("outcomes.\(Self.key($0))", language))
+            },
+            channels: PreferredChannel.allCases.map {
+                .init(code: $0.rawValue, name: localization.text("preferred_channels.\(Self.key($0.rawValue))", language))
+            },
+            notes: session.notes.map { .init(text: $0.text, when: formatted($0.at, "HH:mm")) },
+            messages: messages, liveHelp: liveHelp)
+        return try page("pages/session", model, language: language, status: status)
     }
 
     private func feedbackPage(_ request: PageRequest, _ session: AssistedSession, refusal: SessionRules.Refusal? = nil,

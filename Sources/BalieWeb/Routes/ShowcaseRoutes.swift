@@ -4,17 +4,10 @@ import BalieHTTP
 extension WebApp {
     func registerShowcaseRoutes() {
         get("/components") { [unowned self] request in
-            var context = [String: Any]()
-            context["demo"] = [
-                "customers": [
-                    ["number": "100234", "name": "Fatma Yılmaz", "postcode": "3512 AB", "last_contact": "12-11-2026"],
-                    ["number": "100871", "name": "Jan de Vries", "postcode": "9711 LM", "last_contact": "03-11-2026"],
-                    ["number": "101552", "name": "Olena Kovalenko", "postcode": "1055 XZ", "last_contact": "28-10-2026"],
-                ]
-            ]
-            context["customer_mode"] = false
-            context["staff_mode"] = true
-            return try page("pages/components", request, title: localization.text("components.title", request.language), context)
+            var screen = layout(request, title: localization.text("components.title", request.language))
+            screen.customerMode = false
+            screen.staffMode = true
+            return try page("pages/components", ComponentsPage(layout: screen), language: request.language)
         }
     }
 }
