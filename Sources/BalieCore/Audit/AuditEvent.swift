@@ -14,6 +14,10 @@ public struct AuditEvent: Sendable, Equatable {
         case staffDisabled = "staff-disabled"
         case staffEnabled = "staff-enabled"
         case passwordReset = "password-reset"
+        /// Own password changed on /account/password; the person's other sessions ended.
+        case passwordChanged = "password-changed"
+        /// A wrong current password on /account/password (counts towards the sign-in throttle).
+        case passwordChangeFailed = "password-change-failed"
         case customerViewed = "customer-viewed"
         case contactsViewed = "contacts-viewed"
         case customerSearched = "customer-searched"
