@@ -33,6 +33,10 @@ public struct AuditEvent: Sendable, Equatable {
         case purged
         case tokenCreated = "token-created"
         case tokenRevoked = "token-revoked"
+        /// `balie token rotate`: a new token for a client, the old one ending after the overlap.
+        case tokenRotated = "token-rotated"
+        /// A bearer token refused: unknown, expired or revoked, or the address throttled (never the token itself).
+        case tokenRefused = "token-refused"
         case helpRequested = "help-requested"
         case helpAccepted = "help-accepted"
         case remoteViewed = "remote-viewed"
