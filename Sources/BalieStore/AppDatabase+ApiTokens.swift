@@ -8,7 +8,8 @@ extension AppDatabase: ApiTokenRepository {
                  scopes: Set((row["scopes"] as String).split(separator: " ").compactMap { ApiScope(rawValue: String($0)) }),
                  branches: Self.branchScope(row["branches"]),
                  tokenHash: row["token_hash"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                 revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+                 revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                 expiresAt: Date(timeIntervalSince1970: row["expires_at"]))
     }
 
     /// "*" for every branch, else the codes separated by commas.
@@ -20,31 +21,49 @@ extension AppDatabase: ApiTokenRepository {
     static func branchScopeText(_ scope: BranchScope) -> String { scope.codes?.joined(separator: ",") ?? "*" }
 
     public func insertToken(_ token: ApiToken) throws -> ApiToken {
-        try writer.write { db in
+        try writer.write { db in try Self.insertToken(token, db) }
+    }
+
+    private static func insertToken(_ token: ApiToken, _ db: Database) throws -> ApiToken {
             for code in token.branches.codes ?? [] {
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM branch WHERE code = ?)", arguments: [code]) == true else {
                     throw BranchRules.Problem.unknownBranch
                 }
             }
-            try db.execute(sql: "INSERT INTO api_token(name, token_hash, scopes, created_at, branches) VALUES (?, ?, ?, ?, ?)",
+            try db.execute(sql: "INSERT INTO api_token(name, token_hash, scopes, created_at, branches, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [token.name, token.tokenHash, token.scopes.map(\.rawValue).sorted().joined(separator: " "),
-                                       token.createdAt.timeIntervalSince1970, Self.branchScopeText(token.branches)])
+                                       token.createdAt.timeIntervalSince1970, Self.branchScopeText(token.branches),
+                                       token.expiresAt.timeIntervalSince1970])
             var stored = token
             stored.id = db.lastInsertedRowID
             return stored
+    }
+
+    public func rotateToken(name: String, replacement: ApiToken, oldExpiresAt: Date) throws -> (old: ApiToken, new: ApiToken)? {
+        try writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, name, token_hash, scopes, created_at, revoked_at, branches, expires_at FROM api_token
+                WHERE name = ? AND revoked_at IS NULL
+                """, arguments: [name]) else { return nil }
+            var old = Self.token(row)
+            old.name = ApiToken.rotatedName(name, id: old.id!)
+            old.expiresAt = min(old.expiresAt, oldExpiresAt)
+            try db.execute(sql: "UPDATE api_token SET name = ?, expires_at = ? WHERE id = ?",
+                           arguments: [old.name, old.expiresAt.timeIntervalSince1970, old.id])
+            return (old, try Self.insertToken(replacement, db))
         }
     }
 
     public func token(hash: String) throws -> ApiToken? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at, branches FROM api_token WHERE token_hash = ?",
+            try Row.fetchOne(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at, branches, expires_at FROM api_token WHERE token_hash = ?",
                              arguments: [hash]).map(Self.token)
         }
     }
 
     public func allTokens() throws -> [ApiToken] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at, branches FROM api_token ORDER BY name").map(Self.token)
+            try Row.fetchAll(db, sql: "SELECT id, name, token_hash, scopes, created_at, revoked_at, branches, expires_at FROM api_token ORDER BY name").map(Self.token)
         }
     }
 

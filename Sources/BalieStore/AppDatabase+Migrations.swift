@@ -376,6 +376,13 @@ extension AppDatabase {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        // API tokens expire (issue 21); those made before get a year from their creation, the default of `balie token add`.
+        migrator.registerMigration("v14-token-expiry") { db in
+            try db.execute(sql: """
+                ALTER TABLE api_token ADD COLUMN expires_at REAL NOT NULL DEFAULT 0;
+                UPDATE api_token SET expires_at = created_at + 365 * 86400;
+                """)
+        }
         return migrator
     }()
 

@@ -133,6 +133,13 @@ extension AppDatabase: StaffRepository {
         try writer.write { db in try db.execute(sql: "DELETE FROM staff_session WHERE staff_id = ?", arguments: [staffID]) }
     }
 
+    public func changePassword(staffID: Int64, passwordHash: String, keepingSession tokenHash: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE staff SET password_hash = ? WHERE id = ?", arguments: [passwordHash, staffID])
+            try db.execute(sql: "DELETE FROM staff_session WHERE staff_id = ? AND token_hash <> ?", arguments: [staffID, tokenHash])
+        }
+    }
+
     @discardableResult
     public func deleteExpiredSessions(policy: SessionPolicy, now: Date) throws -> Int {
         try writer.write { db in

@@ -14,6 +14,8 @@ public final class WebApp: HTTPApplication {
     let localization: Localization
     let router = Router<WebRoute>()
     let csrfKey: [UInt8]
+    /// What a new password may not be, loaded once at start.
+    let refusedPasswords: RefusedPasswords
     let authentication: Authentication
     let health: HealthProbe
     let catalog: TaskCatalog
@@ -44,6 +46,7 @@ public final class WebApp: HTTPApplication {
             directory: configuration.wwwDirectory + "/templates",
             translations: Dictionary(uniqueKeysWithValues: localization.languages.map { ($0.code, localization.table($0.code)) }))
         csrfKey = try database.secret(named: "csrf")
+        refusedPasswords = try RefusedPasswordLists.load(directory: configuration.refusedPasswordsDirectory)
         health = HealthProbe(database: database)
         openAPIDocument = Array(try Data(contentsOf: URL(fileURLWithPath: configuration.wwwDirectory + "/openapi.json")))
         catalog = try TaskCatalog.load(from: Data(contentsOf: URL(fileURLWithPath: configuration.taskCatalogPath)))
@@ -52,6 +55,7 @@ public final class WebApp: HTTPApplication {
             hasher: configuration.passwordHasher)
         registerSystemRoutes()
         registerSignInRoutes()
+        registerAccountRoutes()
         registerStaffRoutes()
         registerCustomerRoutes()
         registerSessionRoutes()

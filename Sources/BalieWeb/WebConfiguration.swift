@@ -7,6 +7,8 @@ public struct WebConfiguration: Sendable {
     public var wwwDirectory = "www"
     /// The folder with one JSON file per language.
     public var localesDirectory = "locales"
+    /// The folder with the lists of refused passwords (data/refused-passwords/README.md).
+    public var refusedPasswordsDirectory = RefusedPasswordLists.defaultDirectory
     /// The single-kiosk shortcut (`--kiosk`/`--branch`, or `--demo`): a browser on this machine
     /// (loopback peer) counts as enrolled to this kiosk, unless a proxy stands in front.
     public var loopbackKiosk: KioskShortcut?

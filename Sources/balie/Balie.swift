@@ -15,6 +15,26 @@ struct Balie: ParsableCommand {
 }
 
 /// Options shared by every command that opens the database.
+/// Where the lists of refused passwords are, for every command that sets a password.
+struct RefusedPasswordOptions: ParsableArguments {
+    @Option(help: "Folder with the lists of refused passwords (env BALIE_REFUSED_PASSWORDS; default ./data/refused-passwords).")
+    var refusedPasswords: String?
+
+    /// Installed copy (deploy/README.md), for `balie staff …` run from another folder than /usr/share/balie.
+    static let installed = "/usr/share/balie/" + RefusedPasswordLists.defaultDirectory
+
+    var directory: String {
+        if let given = refusedPasswords ?? Environment.value("REFUSED_PASSWORDS") { return given }
+        let fileManager = FileManager.default
+        let local = RefusedPasswordLists.defaultDirectory
+        return !fileManager.fileExists(atPath: local) && fileManager.fileExists(atPath: Self.installed) ? Self.installed : local
+    }
+
+    func load() throws -> RefusedPasswords {
+        do { return try RefusedPasswordLists.load(directory: directory) } catch { throw CommandError("\(error)") }
+    }
+}
+
 struct DatabaseOptions: ParsableArguments {
     @Option(help: "The SQLite database file, or a PostgreSQL address postgres://… (env BALIE_DATABASE or BALIE_DATABASE_URL; default ./balie.sqlite).")
     var database: String?

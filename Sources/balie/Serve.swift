@@ -11,6 +11,7 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var retention: RetentionOptions
+    @OptionGroup var refused: RefusedPasswordOptions
     @Option(help: "Address to listen on (env BALIE_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one (env BALIE_PORT; default 8080).") var port: Int?
     @Flag(help: "Fill an empty database with demo data (env BALIE_DEMO).") var demo = false
@@ -78,6 +79,7 @@ struct Serve: ParsableCommand {
         var web = WebConfiguration()
         web.wwwDirectory = www ?? Environment.value("WWW") ?? "www"
         web.localesDirectory = locales ?? Environment.value("LOCALES") ?? "locales"
+        web.refusedPasswordsDirectory = refused.directory
         let shortcutKiosk = kiosk ?? Environment.value("KIOSK"), shortcutBranch = branch ?? Environment.value("BRANCH")
         web.trustedProxy = trustedProxy ?? Environment.value("TRUSTED_PROXY")
         web.publicOrigin = (publicOrigin ?? Environment.value("PUBLIC_ORIGIN")).map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }

@@ -10,16 +10,21 @@ struct StaffCommand: ParsableCommand {
         subcommands: [Add.self, Disable.self, Enable.self, ResetPassword.self, List.self])
 
     /// The first line of standard input: a password is never an argument, which `ps` would show.
-    static func readPassword(username: String) throws -> String {
+    /// The same check as the own password change on `/account/password`.
+    static func readPassword(username: String, fullName: String, refused: RefusedPasswords) throws -> String {
         guard let line = readLine(strippingNewline: true), !line.isEmpty else {
             throw CommandError("Give the password on standard input (for example: printf '%s\\n' \"$PASSWORD\" | balie staff ...).")
         }
         do {
-            try StaffRules.checkPassword(line, username: username)
+            try StaffRules.checkPassword(line, username: username, fullName: fullName, refused: refused)
         } catch .passwordTooShort {
             throw CommandError("The password must be at least \(StaffRules.minimumPasswordLength) characters.")
         } catch .passwordTooLong {
             throw CommandError("The password must be at most \(StaffRules.maximumPasswordLength) bytes.")
+        } catch .passwordPersonal {
+            throw CommandError("The password may not be the username or the person's name. Choose another.")
+        } catch .passwordDictionaryWord {
+            throw CommandError("The password is a single dictionary word (perhaps with digits or signs around it). Choose a phrase of several words.")
         } catch {
             throw CommandError("This password is too common or too easy to guess. Choose another.")
         }
@@ -69,6 +74,7 @@ struct StaffCommand: ParsableCommand {
         @Option(help: "staff, supervisor, remote or admin.") var role: String
         @Option(help: "Code of a branch the person belongs to (repeat for several; default: the first branch).") var branch: [String] = []
         @Option(help: "A grant across branches (repeat): all-branches, privacy-officer.") var grant: [String] = []
+        @OptionGroup var refused: RefusedPasswordOptions
 
         func run() throws {
             guard let staffRole = StaffRole(rawValue: role) else { throw CommandError("The role must be staff, supervisor, remote or admin.") }
@@ -85,7 +91,7 @@ struct StaffCommand: ParsableCommand {
             let db = try database.openStore(connections: 2)
             let branches = try StaffCommand.branches(branch, grants: grants, in: db)
             guard try db.staff(username: login) == nil else { throw CommandError("The username \(login) is taken.") }
-            let password = try StaffCommand.readPassword(username: login)
+            let password = try StaffCommand.readPassword(username: login, fullName: fullName, refused: try refused.load())
             let hash = try PasswordHasher.owaspMinimum.hash(password)
             try db.insertStaff(Staff(username: login, fullName: fullName, role: staffRole, branches: branches, grants: grants, passwordHash: hash))
             try StaffCommand.audit(db, .staffCreated, login)
@@ -129,11 +135,13 @@ struct StaffCommand: ParsableCommand {
             commandName: "reset-password", abstract: "Set a new password (from standard input) and end the account's sessions.")
         @OptionGroup var database: DatabaseOptions
         @Option var username: String
+        @OptionGroup var refused: RefusedPasswordOptions
 
         func run() throws {
             let db = try database.openStore(connections: 2)
             var staff = try StaffCommand.existing(username, in: db)
-            staff.passwordHash = try PasswordHasher.owaspMinimum.hash(try StaffCommand.readPassword(username: staff.username))
+            staff.passwordHash = try PasswordHasher.owaspMinimum.hash(try StaffCommand.readPassword(username: staff.username, fullName: staff.fullName,
+                                                                                       refused: try refused.load()))
             try db.updateStaff(staff)
             try db.deleteSessions(staffID: staff.id!)
             try db.clearSignInFailures(username: staff.username)

@@ -205,6 +205,31 @@ import Testing
         #expect(results["postgres"] == results["sqlite"])
     }
 
+    @Test func aRotationRenamesTheOldTokenShortensItsLifeAndAddsTheNewOne() throws {
+        var results: [String: [ApiToken]] = [:]
+        let created = Date(timeIntervalSince1970: 1_700_000_000.5), rotated = Date(timeIntervalSince1970: 1_700_086_400.25)
+        for subject in try Subject.both() {
+            let store = subject.store
+            try store.insertBranch(Branch(code: "centrum", name: "Centrum"))
+            let old = try store.insertToken(ApiToken(name: "crm", scopes: [.customersRead], branches: .only(["centrum"]),
+                                                     tokenHash: String(repeating: "a", count: 64), createdAt: created))
+            #expect(old.expiresAt == created.addingTimeInterval(365 * 86_400), "\(subject.name)")
+            let replacement = ApiToken(name: "crm", scopes: old.scopes, branches: old.branches, tokenHash: String(repeating: "b", count: 64),
+                                       createdAt: rotated, expiresAt: rotated.addingTimeInterval(30 * 86_400))
+            let pair = try #require(try store.rotateToken(name: "crm", replacement: replacement, oldExpiresAt: rotated.addingTimeInterval(7 * 86_400)))
+            #expect(pair.old.name == "crm~\(old.id!)" && pair.old.expiresAt == rotated.addingTimeInterval(7 * 86_400), "\(subject.name)")
+            #expect(try store.token(hash: String(repeating: "a", count: 64)) == pair.old, "\(subject.name): stored as returned")
+            #expect(try store.token(hash: String(repeating: "b", count: 64)) == pair.new && pair.new.name == "crm", "\(subject.name)")
+            // An overlap longer than the old token's own life does not lengthen it.
+            let third = ApiToken(name: "crm", scopes: old.scopes, branches: old.branches, tokenHash: String(repeating: "c", count: 64), createdAt: rotated)
+            let again = try #require(try store.rotateToken(name: "crm", replacement: third, oldExpiresAt: rotated.addingTimeInterval(400 * 86_400)))
+            #expect(again.old.expiresAt == replacement.expiresAt, "\(subject.name)")
+            #expect(try store.rotateToken(name: "nobody", replacement: third, oldExpiresAt: rotated) == nil, "\(subject.name)")
+            results[subject.name] = try store.allTokens()
+        }
+        #expect(results["postgres"] == results["sqlite"])
+    }
+
     @Test func aContactIsAddedOncePerKeyAndTheAnswerReplayed() throws {
         var results: [String: [String]] = [:]
         for subject in try Subject.both() {

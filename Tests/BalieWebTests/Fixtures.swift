@@ -18,6 +18,7 @@ func makeTestApp(databasePath: String? = nil, configure: (inout WebConfiguration
     var configuration = WebConfiguration()
     configuration.wwwDirectory = repositoryRoot + "/www"
     configuration.localesDirectory = repositoryRoot + "/locales"
+    configuration.refusedPasswordsDirectory = repositoryRoot + "/data/refused-passwords"
     // The single-kiosk shortcut: the test browser (127.0.0.1) is the kiosk "test-kiosk" of branch "main".
     configuration.loopbackKiosk = KioskShortcut(kiosk: "test-kiosk", branch: "main")
     configuration.passwordHasher = testHasher

@@ -92,8 +92,12 @@ def test_every_operation_with_a_token_lists_the_shared_refusals():
         statuses = set(op["responses"])
         assert {"400", "413", "414"} <= statuses, f"{method.upper()} {path}"
         if takes_token(op):
-            assert {"401", "403", "503"} <= statuses, f"{method.upper()} {path}"
+            assert {"401", "403", "429", "503"} <= statuses, f"{method.upper()} {path}"
             assert "WWW-Authenticate" in resolved(op["responses"]["401"])["headers"]
+            # Wrong bearer tokens are throttled per address (issue 21).
+            assert resolved(op["responses"]["429"])["headers"]["Retry-After"]["required"] is True
+        else:
+            assert "429" not in statuses, f"{method.upper()} {path}"
         if "503" in statuses:
             assert resolved(op["responses"]["503"])["headers"]["Retry-After"]["required"] is True
         for status, response in op["responses"].items():
@@ -102,10 +106,10 @@ def test_every_operation_with_a_token_lists_the_shared_refusals():
 
 
 def test_no_status_the_server_never_gives():
-    # 406 (no content negotiation), 412 (no If-Match), 429 (no rate limit on the API): the server never
-    # answers them, so no operation may promise them.
+    # 406 (no content negotiation), 412 (no If-Match): the server never answers them, so no operation may
+    # promise them (429 is only for wrong bearer tokens, checked above).
     for path, method, op in operations():
-        assert not {"406", "412", "429"} & set(op["responses"]), f"{method.upper()} {path}"
+        assert not {"406", "412"} & set(op["responses"]), f"{method.upper()} {path}"
 
 
 # ------------------------------------------------------------------------------------------------

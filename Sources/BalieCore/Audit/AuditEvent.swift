@@ -14,6 +14,10 @@ public struct AuditEvent: Sendable, Equatable {
         case staffDisabled = "staff-disabled"
         case staffEnabled = "staff-enabled"
         case passwordReset = "password-reset"
+        /// Own password changed on /account/password; the person's other sessions ended.
+        case passwordChanged = "password-changed"
+        /// A wrong current password on /account/password (counts towards the sign-in throttle).
+        case passwordChangeFailed = "password-change-failed"
         case customerViewed = "customer-viewed"
         case contactsViewed = "contacts-viewed"
         case customerSearched = "customer-searched"
@@ -29,6 +33,10 @@ public struct AuditEvent: Sendable, Equatable {
         case purged
         case tokenCreated = "token-created"
         case tokenRevoked = "token-revoked"
+        /// `balie token rotate`: a new token for a client, the old one ending after the overlap.
+        case tokenRotated = "token-rotated"
+        /// A bearer token refused: unknown, expired or revoked, or the address throttled (never the token itself).
+        case tokenRefused = "token-refused"
         case helpRequested = "help-requested"
         case helpAccepted = "help-accepted"
         case remoteViewed = "remote-viewed"

@@ -62,6 +62,10 @@ public enum StaffRules {
         case passwordTooShort
         case passwordTooLong
         case passwordTooCommon
+        /// One word of a dictionary, perhaps with digits or signs around it.
+        case passwordDictionaryWord
+        /// The person's username or (part of their) name.
+        case passwordPersonal
     }
 
     /// Usernames are lower-case letters, digits, dots, dashes and underscores.
@@ -88,13 +92,18 @@ public enum StaffRules {
         return branch
     }
 
-    /// At least 12 characters, at most 256, not a common password, not the username.
-    public static func checkPassword(_ password: String, username: String) throws(Problem) {
+    /// At least 12 characters, at most 256; not a common password, not a dictionary word on its own (also
+    /// with digits or signs around it), not the person's username or name. Every new password passes here:
+    /// `balie staff add`, `balie staff reset-password` and the own password change.
+    public static func checkPassword(_ password: String, username: String, fullName: String,
+                                     refused: RefusedPasswords) throws(Problem) {
         guard password.count >= minimumPasswordLength else { throw .passwordTooShort }
         guard password.utf8.count <= maximumPasswordLength else { throw .passwordTooLong }
-        let folded = password.lowercased()
-        if CommonPasswords.contains(folded) || folded == username.lowercased() || Set(folded).count <= 2 {
-            throw .passwordTooCommon
-        }
+        let folded = RefusedPasswords.folded(password)
+        let stem = RefusedPasswords.stem(folded)
+        if RefusedPasswords.isPersonal(folded, stem: stem, username: username, fullName: fullName) { throw .passwordPersonal }
+        // Only digits and signs, or two different characters at most: as easy to guess as a listed password.
+        if stem.isEmpty || Set(folded).count <= 2 || refused.isCommon(folded, stem: stem) { throw .passwordTooCommon }
+        if refused.isDictionaryWord(folded, stem: stem) { throw .passwordDictionaryWord }
     }
 }

@@ -81,6 +81,9 @@ public protocol StaffRepository: Sendable {
     @discardableResult func deleteSignInFailures(before: Date) throws -> Int
     func deleteSession(tokenHash: String) throws
     func deleteSessions(staffID: Int64) throws
+    /// Sets a new password hash and ends every session of the account but the one named (the one that
+    /// changed it), in one transaction: no other session outlives the old password.
+    func changePassword(staffID: Int64, passwordHash: String, keepingSession tokenHash: String) throws
     /// Removes sessions that can no longer be used; returns how many.
     @discardableResult func deleteExpiredSessions(policy: SessionPolicy, now: Date) throws -> Int
 

@@ -432,5 +432,11 @@ enum PostgresSchema {
                 PRIMARY KEY (source, table_name, source_id)
             );
             """),
+        // API tokens expire (issue 21); those made before get a year from their creation, the default of `balie token add`.
+        Migration(name: "p6-token-expiry", sql: """
+            ALTER TABLE api_token ADD COLUMN expires_at double precision;
+            UPDATE api_token SET expires_at = created_at + 365 * 86400;
+            ALTER TABLE api_token ALTER COLUMN expires_at SET NOT NULL;
+            """),
     ]
 }

@@ -154,29 +154,45 @@ extension PostgresStore: BranchRepository {
 // MARK: - API tokens and idempotent requests
 
 extension PostgresStore: ApiTokenRepository {
-    private static let tokenColumns = "id, name, token_hash, scopes, created_at, revoked_at, branches"
+    private static let tokenColumns = "id, name, token_hash, scopes, created_at, revoked_at, branches, expires_at"
 
     private static func token(from row: PostgresRow) -> ApiToken {
         ApiToken(id: row.int64("id"), name: row.string("name"),
                  scopes: Set(row.string("scopes").split(separator: " ").compactMap { ApiScope(rawValue: String($0)) }),
                  branches: AppDatabase.branchScope(row["branches"]), tokenHash: row.string("token_hash"),
-                 createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), revokedAt: row.date("revoked_at"))
+                 createdAt: row.date("created_at") ?? Date(timeIntervalSince1970: 0), revokedAt: row.date("revoked_at"),
+                 expiresAt: row.date("expires_at") ?? Date(timeIntervalSince1970: 0))
     }
 
     public func insertToken(_ token: ApiToken) throws -> ApiToken {
-        try write { connection in
+        try write { connection in try Self.insertToken(token, connection) }
+    }
+
+    private static func insertToken(_ token: ApiToken, _ connection: PostgresConnection) throws -> ApiToken {
             for code in token.branches.codes ?? [] {
                 guard try connection.rows("SELECT 1 FROM branch WHERE code = $1", [SQL.text(code)]).first != nil else {
                     throw BranchRules.Problem.unknownBranch
                 }
             }
             let inserted = try connection.rows("""
-                INSERT INTO api_token (name, token_hash, scopes, created_at, branches) VALUES ($1, $2, $3, $4, $5) RETURNING id
+                INSERT INTO api_token (name, token_hash, scopes, created_at, branches, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
                 """, [SQL.text(token.name), SQL.text(token.tokenHash), SQL.text(token.scopes.map(\.rawValue).sorted().joined(separator: " ")),
-                      SQL.time(token.createdAt), SQL.text(AppDatabase.branchScopeText(token.branches))])
+                      SQL.time(token.createdAt), SQL.text(AppDatabase.branchScopeText(token.branches)), SQL.time(token.expiresAt)])
             var stored = token
             stored.id = inserted.first?.int64("id")
             return stored
+    }
+
+    public func rotateToken(name: String, replacement: ApiToken, oldExpiresAt: Date) throws -> (old: ApiToken, new: ApiToken)? {
+        try write { connection in
+            guard let row = try connection.rows("SELECT \(Self.tokenColumns) FROM api_token WHERE name = $1 AND revoked_at IS NULL FOR UPDATE",
+                                                [SQL.text(name)]).first else { return nil }
+            var old = Self.token(from: row)
+            old.name = ApiToken.rotatedName(name, id: old.id!)
+            old.expiresAt = min(old.expiresAt, oldExpiresAt)
+            try connection.execute("UPDATE api_token SET name = $1, expires_at = $2 WHERE id = $3",
+                                   [SQL.text(old.name), SQL.time(old.expiresAt), SQL.int(old.id)])
+            return (old, try Self.insertToken(replacement, connection))
         }
     }
 

@@ -120,6 +120,13 @@ extension PostgresStore: StaffRepository {
         try write("DELETE FROM staff_session WHERE staff_id = $1", [SQL.int(staffID)])
     }
 
+    public func changePassword(staffID: Int64, passwordHash: String, keepingSession tokenHash: String) throws {
+        try write { connection in
+            try connection.execute("UPDATE staff SET password_hash = $1 WHERE id = $2", [SQL.text(passwordHash), SQL.int(staffID)])
+            try connection.execute("DELETE FROM staff_session WHERE staff_id = $1 AND token_hash <> $2", [SQL.int(staffID), SQL.text(tokenHash)])
+        }
+    }
+
     @discardableResult
     public func deleteExpiredSessions(policy: SessionPolicy, now: Date) throws -> Int {
         try write("DELETE FROM staff_session WHERE last_seen_at <= $1 OR created_at <= $2",

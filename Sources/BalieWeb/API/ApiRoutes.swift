@@ -48,10 +48,8 @@ extension WebApp {
             if let tags = request.headers["If-None-Match"], tags.utf8.count > 200 {
                 throw HTTPError.malformed("If-None-Match is longer than 200 characters.")
             }
-            guard let header = request.headers["Authorization"], header.hasPrefix("Bearer "),
-                let found = try database.token(hash: SecretHash.of(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
-                found.revokedAt == nil
-            else { throw ApiError.unauthorized }
+            guard let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else { throw ApiError.unauthorized }
+            let found = try bearerToken(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), request)
             token = found
             guard found.scopes.contains(scope) else { throw ApiError.forbidden(scope) }
             var page = PageRequest(http: request, visit: Visit(request: request, localization: localization, csrfKey: csrfKey), form: QueryParameters())
@@ -79,8 +77,41 @@ extension WebApp {
         return secured
     }
 
+    /// The sign-in throttle's failures stand for wrong bearer tokens too, under a key no username can have, so that
+    /// guessing tokens from one address is stopped as guessing passwords is (per address; SignInThrottle).
+    static let bearerThrottleKey = "(bearer token)"
+
+    /// The active token a bearer names, or the refusal: throttled (429), unknown or revoked (401, counted towards
+    /// the throttle), expired (401 saying so). Each refusal is audited, never with the token's text.
+    private func bearerToken(_ text: String, _ request: Request, now: Date = Date()) throws -> ApiToken {
+        let throttle = authentication.throttle
+        let origin = "api/\(request.clientAddress)"
+        func refuse(_ reason: String, _ error: ApiError, name: String? = nil) throws -> Never {
+            try database.appendAudit(AuditEvent(at: now, action: .tokenRefused, actorID: nil, subject: name, origin: origin,
+                                                detail: "\(reason): \(request.method) \(request.routePattern ?? "-")"))
+            throw error
+        }
+        let failures = try database.signInFailures(clientAddress: request.clientAddress, since: now.addingTimeInterval(-throttle.window))
+        if throttle.isLocked(failuresForUsername: 0, failuresFromAddress: failures) { try refuse("throttled", .throttled(Int(throttle.window))) }
+        guard let found = try database.token(hash: SecretHash.of(text)) else {
+            try database.recordSignInFailure(username: Self.bearerThrottleKey, clientAddress: request.clientAddress, at: now)
+            try refuse("unknown token", .unauthorized)
+        }
+        switch found.state(at: now) {
+        case .active: return found
+        case .revoked:
+            try database.recordSignInFailure(username: Self.bearerThrottleKey, clientAddress: request.clientAddress, at: now)
+            try refuse("revoked token", .unauthorized, name: found.name)
+        case .expired: try refuse("expired token", .expired(found.expiresAt), name: found.name)
+        }
+    }
+
     enum ApiError: Error {
         case unauthorized
+        /// The token was right but its time is over (`balie token add --expires-in`, or the end of a rotation's overlap).
+        case expired(Date)
+        /// Too many wrong bearer tokens from this address; the seconds to wait.
+        case throttled(Int)
         case forbidden(ApiScope)
         case notFound
         case invalid(String)

@@ -127,6 +127,38 @@ struct Authentication: Sendable {
         return .success(account, token: token)
     }
 
+    enum PasswordChange {
+        case changed
+        case wrong
+        case throttled
+    }
+
+    /// Sets a new password (checked by the caller) when the current one is right, and ends every other session
+    /// of the person. A wrong current password counts as a failed sign-in: the same throttle stops guessing
+    /// through this form.
+    func changePassword(_ signedIn: SignedIn, current: String, new: String, request: Request, origin: String,
+                        now: Date = Date()) throws -> PasswordChange {
+        let username = signedIn.staff.username, branch = signedIn.session.workingBranch
+        let since = now.addingTimeInterval(-throttle.window)
+        if throttle.isLocked(failuresForUsername: try database.signInFailures(username: username, since: since),
+                             failuresFromAddress: try database.signInFailures(clientAddress: request.clientAddress, since: since)) {
+            try database.appendAudit(AuditEvent(at: now, action: .signInThrottled, actorID: signedIn.staffID, subject: username, origin: origin,
+                                                branch: branch))
+            return .throttled
+        }
+        guard hasher.verify(current, against: signedIn.staff.passwordHash) else {
+            try database.recordSignInFailure(username: username, clientAddress: request.clientAddress, at: now)
+            try database.appendAudit(AuditEvent(at: now, action: .passwordChangeFailed, actorID: signedIn.staffID, subject: username,
+                                                origin: origin, branch: branch))
+            return .wrong
+        }
+        try database.changePassword(staffID: signedIn.staffID, passwordHash: try hasher.hash(new), keepingSession: signedIn.session.tokenHash)
+        try database.clearSignInFailures(username: username)
+        try database.appendAudit(AuditEvent(at: now, action: .passwordChanged, actorID: signedIn.staffID, subject: username, origin: origin,
+                                            detail: "other sessions ended", branch: branch))
+        return .changed
+    }
+
     /// Ends the session (sign-out or lock) and audits it.
     func end(_ signedIn: SignedIn, action: AuditEvent.Action, origin: String, now: Date = Date()) throws {
         try database.deleteSession(tokenHash: signedIn.session.tokenHash)

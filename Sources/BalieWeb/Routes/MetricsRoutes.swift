@@ -16,7 +16,7 @@ extension WebApp {
         if Self.isLoopback(request.http.clientAddress) && (configuration.trustedProxy == nil || request.http.headers["X-Forwarded-For"] == nil) { return }
         guard let header = request.http.headers["Authorization"], header.hasPrefix("Bearer "),
             let token = try database.token(hash: SecretHash.of(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))),
-            token.revokedAt == nil, token.scopes.contains(.metricsRead)
+            token.state(at: Date()) == .active, token.scopes.contains(.metricsRead)
         else { throw PageError.notFound("No such page.") }
     }
 

@@ -1,5 +1,6 @@
 import BalieCore
 import BalieHTTP
+import Foundation
 
 /// What a visitor gets for an error a handler throws: the one table from every refusal and failure to its HTTP
 /// status, its kind (the locale texts `errors.<kind>.title` and `.message` of the page, and the problem `type`
@@ -36,6 +37,12 @@ struct ErrorAnswer: Equatable {
         case let error as WebApp.ApiError:
             switch error {
             case .unauthorized: self.init(status: .unauthorized, kind: "unauthorized", detail: "A valid bearer token is needed.")
+            case .expired(let at):
+                self.init(status: .unauthorized, kind: "unauthorized",
+                          detail: "The bearer token expired on \(ISO8601DateFormatter().string(from: at)); ask for a new one.")
+            case .throttled(let seconds):
+                self.init(status: .tooManyRequests, kind: "rate_limited", detail: "Too many wrong bearer tokens from this address; try again later.",
+                          retryAfter: seconds)
             case .forbidden(let scope): self.init(status: .forbidden, kind: "forbidden", detail: "The token lacks the scope \(scope.rawValue).")
             case .notFound: self.init(status: .notFound, kind: "not_found", detail: "No such resource.")
             case .invalid(let text): self.init(status: .unprocessableContent, kind: "invalid_input", detail: text)
