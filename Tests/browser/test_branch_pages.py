@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -25,6 +25,14 @@ from test_staff_pages import DEMO_PASSWORD, _axe, page_checks, path_of, sign_in_
 
 LANGUAGES = ["nl", "ar"]
 CODE_LINE = re.compile(r"Enrolment code for \S+ \(\S+\): ([A-Z0-9]{4}-[A-Z0-9]{4})")
+
+
+def wait_for_main(driver, condition, timeout=10):
+    """Waits until the <main> of the page after a form post meets the condition. While the new page replaces the
+    old one, Chromium can answer with a stale element or with "Node with given id does not belong to the
+    document" (a plain WebDriverException): both mean "not yet", so the wait goes on."""
+    WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,)).until(
+        lambda x: condition(x.find_element(By.TAG_NAME, "main")))
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +121,7 @@ def test_admin_pages_for_kiosks_and_branches(fresh_driver, demo_server, lang):
     wait_loaded(d)
     d.find_element(By.ID, "name").send_keys(f"balie-{lang}")
     d.find_element(By.CSS_SELECTOR, "form[action='/admin/kiosks'] button[type=submit]").click()
-    WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda x: re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", x.find_element(By.TAG_NAME, "main").text))
+    wait_for_main(d, lambda main: re.search(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b", main.text))
     wait_loaded(d)
     problems += page_checks(d, demo_server, f"{lang} /admin/kiosks (code shown)")
     assert not problems, "\n\n".join(problems)
@@ -132,8 +140,7 @@ def test_staff_of_two_branches_switch_on_the_staff_page(fresh_driver, demo_serve
     other_code, other_name = other.get_attribute("value"), other.text
     select.select_by_value(other_code)
     d.find_element(By.CSS_SELECTOR, "form[action='/staff/branch'] button[type=submit]").click()
-    WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda x: x.find_element(By.CSS_SELECTOR, "main .lead").text != lead)
+    wait_for_main(d, lambda main: main.find_element(By.CSS_SELECTOR, ".lead").text != lead)
     wait_loaded(d)
     assert other_name in d.find_element(By.CSS_SELECTOR, "main .lead").text
     assert Select(d.find_element(By.ID, "branch")).first_selected_option.get_attribute("value") == other_code
