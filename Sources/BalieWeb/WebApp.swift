@@ -248,19 +248,12 @@ public final class WebApp: HTTPApplication {
 
     // MARK: - Pages
 
-    /// Renders a page template with the context every page shares.
-    func page(_ template: String, _ request: PageRequest, title: String, status: HTTPStatus = .ok,
-              _ context: [String: Any] = [:]) throws -> Response {
-        let html = try renderer.render(template, baseContext(request, title: title).merging(context) { $1 })
-        return .html(html, status: status)
-    }
-
-    /// Renders a page from its typed model (issue #20); the same page as `page(_:_:title:)` would give.
+    /// Renders a page from its typed model (issue #20).
     func page<Model: PageModel>(_ template: String, _ model: Model, language: String, status: HTTPStatus = .ok) throws -> Response {
         Response(status: status, contentType: "text/html; charset=utf-8", bytes: try renderer.render(template, model, language: language))
     }
 
-    /// What every page's layout shows, typed: as `baseContext`.
+    /// What every page's layout shows.
     func layout(_ request: PageRequest, title: String) -> LayoutModel {
         let language = request.visit.language
         let returnTo = ["GET", "HEAD"].contains(request.http.method) ? Self.localPath(request.http) : "/"
@@ -278,46 +271,6 @@ public final class WebApp: HTTPApplication {
                 .init(secondsLeft: configuration.sessionPolicy.secondsLeft(of: $0.session, at: Date()),
                       warnSeconds: Int(configuration.sessionPolicy.warningBefore))
             })
-    }
-
-    func baseContext(_ request: PageRequest, title: String) -> [String: Any] {
-        let language = request.visit.language
-        let returnTo = ["GET", "HEAD"].contains(request.http.method) ? Self.localPath(request.http) : "/"
-        var context: [String: Any] = [
-            "lang": language.code,
-            "dir": language.isRightToLeft ? "rtl" : "ltr",
-            "t": localization.table(language.code),
-            "page_title": title,
-            "assets": [
-                "css": staticFiles.url(for: "css/balie.css"),
-                "js": staticFiles.url(for: "js/balie.js"),
-                "icons": staticFiles.url(for: "icons/icons.svg"),
-            ],
-            "languages": localization.languages.map { item in
-                ["code": item.code, "name": item.ownName, "current": item.code == language.code, "rtl": item.isRightToLeft] as [String: Any]
-            },
-            "return_to": returnTo,
-            "csrf": request.visit.csrfToken,
-            "idle": [
-                "seconds": configuration.idleSeconds,
-                "warn_seconds": configuration.idleWarnSeconds,
-                "reset_url": "/kiosk/reset",
-                "still_there_url": "/kiosk/still-there?return=" + Self.queryEscaped(returnTo),
-            ] as [String: Any],
-            "customer_mode": request.signedIn == nil,
-            "staff_mode": request.signedIn != nil,
-            "staff_signed_in": request.signedIn != nil,
-            "staff_bar": ["name": request.signedIn?.staff.fullName ?? ""],
-            "request_id": request.http.requestID,
-        ]
-        // Only when signed in: a nil would reach the template as the text "nil".
-        if let signedIn = request.signedIn {
-            context["session"] = [
-                "seconds_left": configuration.sessionPolicy.secondsLeft(of: signedIn.session, at: Date()),
-                "warn_seconds": Int(configuration.sessionPolicy.warningBefore),
-            ]
-        }
-        return context
     }
 
     /// The request's path and query, rebuilt for a "return to" link.

@@ -106,26 +106,36 @@ import Testing
     }
 }
 
-@Suite struct ByteHTMLEscapingTests {
+@Suite struct HTMLEscapingTests {
     @Test func escapesTheFiveCharactersAndNothingElse() {
-        #expect(ByteHTMLEscaping.escape("") == "")
-        #expect(ByteHTMLEscaping.escape("Jan de Vries, Café Ünal 😀") == "Jan de Vries, Café Ünal 😀")
-        #expect(ByteHTMLEscaping.escape("<script>alert('x') & \"y\"</script>")
+        #expect(HTMLEscaping.escape("") == "")
+        #expect(HTMLEscaping.escape("Jan de Vries, Café Ünal 😀") == "Jan de Vries, Café Ünal 😀")
+        #expect(HTMLEscaping.escape("<script>alert('x') & \"y\"</script>")
             == "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;")
-        #expect(ByteHTMLEscaping.escape("a<b") == "a&lt;b")
-        #expect(ByteHTMLEscaping.escape("&amp;") == "&amp;amp;")
+        #expect(HTMLEscaping.escape("a<b") == "a&lt;b")
+        #expect(HTMLEscaping.escape("&amp;") == "&amp;amp;")
         // A quote with a combining mark is one character to Swift, but still a quote to a browser.
-        #expect(ByteHTMLEscaping.escape("\"\u{301}") == "&quot;\u{301}")
+        #expect(HTMLEscaping.escape("\"\u{301}") == "&quot;\u{301}")
     }
 
     @Test func pagesRenderWithIt() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tpl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/components", withIntermediateDirectories: true)
-        try "<p>{{name}}</p>{{#items}}<li>{{.}}</li>{{/items}}{{> components/note}}".write(
+        try "<p>{{name}}</p>{{#items}}<li>{{label}}</li>{{/items}}{{> components/note}}".write(
             toFile: folder + "/page.mustache", atomically: true, encoding: .utf8)
         try "<em>{{note}}</em>{{{raw}}}".write(toFile: folder + "/components/note.mustache", atomically: true, encoding: .utf8)
+        struct Item: TemplateModel {
+            var label: String
+            static let fields: TemplateFields<Self> = ["label": .text(\.label)]
+        }
+        struct Page: PageModel {
+            var name: String, items: [Item], note: String, raw: String
+            static let fields: TemplateFields<Self> = ["name": .text(\.name), "items": .list(\.items), "note": .text(\.note), "raw": .text(\.raw)]
+            static let compiled = CompiledTemplates<Self>()
+        }
         let renderer = try PageRenderer(directory: folder)
-        let html = try renderer.render("page", ["name": "<b>", "items": ["a&b", "c"], "note": "'n'", "raw": "<i>"])
+        let page = Page(name: "<b>", items: [.init(label: "a&b"), .init(label: "c")], note: "'n'", raw: "<i>")
+        let html = String(decoding: try renderer.render("page", page, language: "nl"), as: UTF8.self)
         #expect(html == "<p>&lt;b&gt;</p><li>a&amp;b</li><li>c</li><em>&#39;n&#39;</em><i>")
     }
 }

@@ -49,8 +49,8 @@ import Testing
 
     @Test(arguments: ["en", "tr", "ar", "pl", "uk"])
     func sameKeysAndPlaceholdersAsDutch(_ code: String) {
-        let reference = leaves(localization.table("nl"))
-        let other = leaves(localization.table(code))
+        let reference = leaves(localization.plainTable("nl"))
+        let other = leaves(localization.plainTable(code))
         #expect(Set(other.keys).subtracting(reference.keys).sorted() == [], "keys not in nl.json")
         #expect(Set(reference.keys).subtracting(other.keys).sorted() == [], "keys missing from \(code).json")
         for (key, value) in reference where key != "lang.name" && key != "lang.dir" {
@@ -61,7 +61,7 @@ import Testing
 
     @Test(arguments: Localization.shippedLanguages)
     func pluralsHaveTheCategoriesTheLanguageNeeds(_ code: String) {
-        let plurals = leaves(localization.table(code)).compactMap { $0.value as? [String: any Sendable] }
+        let plurals = leaves(localization.plainTable(code)).compactMap { $0.value as? [String: any Sendable] }
         #expect(!plurals.isEmpty)
         for forms in plurals {
             #expect(Set(forms.keys) == PluralRules.requiredCategories(language: code))
@@ -70,7 +70,7 @@ import Testing
 
     @Test func onlyHTMLKeysHoldMarkup() {
         for code in Localization.shippedLanguages {
-            for (key, value) in leaves(localization.table(code)) where !key.hasSuffix("_html") {
+            for (key, value) in leaves(localization.plainTable(code)) where !key.hasSuffix("_html") {
                 if let text = value as? String { #expect(!text.contains("<"), "\(code): \(key)") }
             }
         }
@@ -131,7 +131,7 @@ import Testing
             .union(AuditEvent.Action.allCases.map { "audit_actions.\(WebApp.key($0.rawValue))" })
             .union(Kiosk.Kind.allCases.map { "kiosk_kinds.\(WebApp.key($0.rawValue))" })
             // The insights name their tables, columns and row labels from InsightReport's data.
-            .union(leaves(localization.table("nl")).keys.filter { key in
+            .union(leaves(localization.plainTable("nl")).keys.filter { key in
                 ["figures", "tables", "explanations", "label_columns", "columns", "weekdays", "done_by", "visits", "measures"]
                     .contains { key.hasPrefix("insights.\($0).") }
             })
@@ -140,7 +140,7 @@ import Testing
             guard let dot = key.lastIndex(of: ".") else { return false }
             return corpus.contains("{{#t.\(key[..<dot])}}") && corpus.contains("{{\(key[key.index(after: dot)...])}}")
         }
-        let unused = leaves(localization.table("nl")).keys.filter { key in
+        let unused = leaves(localization.plainTable("nl")).keys.filter { key in
             !dynamic.contains(key) && !corpus.contains("t.\(key)") && !corpus.contains("\"\(key)\"") && !usedInSection(key)
         }
         #expect(unused.sorted() == [])

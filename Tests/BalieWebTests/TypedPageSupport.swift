@@ -6,6 +6,7 @@ import Testing
 /// What the typed page tests share (issue #20): an example layout and the comparison of both renderers.
 enum TypedPageSupport {
     static let app = try! makeTestApp()
+    static let reference = try! MustacheReference(directory: repositoryRoot + "/www/templates")
 
     /// Text that must come out escaped, right to left, and with characters outside ASCII.
     static let tricky = "Fatma <Yılmaz> & \"zoon\" 'Ali' — مرحبا"
@@ -32,9 +33,8 @@ enum TypedPageSupport {
                                                      escaped: String? = trickyEscaped,
                                                      sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let typed = String(decoding: try app.renderer.render(template, model, language: language), as: UTF8.self)
-        var context = Model.fields.plain(model)
-        context["t"] = app.localization.table(language)
-        let mustache = try app.renderer.render(template, context)
+        let mustache = try #require(reference.render(template, model, translations: app.localization.table(language)),
+                                    "\(template)", sourceLocation: sourceLocation)
         #expect(typed == mustache, "\(template) in \(language): \(PageRenderer.firstDifference(typed, mustache))",
                 sourceLocation: sourceLocation)
         if let escaped { #expect(typed.contains(escaped), "\(template) in \(language)", sourceLocation: sourceLocation) }

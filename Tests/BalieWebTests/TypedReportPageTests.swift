@@ -119,7 +119,7 @@ import Testing
             layout.customerMode = false
             layout.staffMode = true
             let html = try TypedPageSupport.expectSameBothWays("pages/components", ComponentsPage(layout: layout), language: language, escaped: nil)
-            let field = try #require(TypedPageSupport.app.localization.table(language)["components"] as? [String: any Sendable])
+            let field = try #require(TypedPageSupport.app.localization.plainTable(language)["components"] as? [String: any Sendable])
             let number = try #require(field["customer_number"] as? [String: any Sendable])
             #expect(html.contains(HTMLEscaping.escape(try #require(number["label"] as? String))),
                     "the field inside {{#t.components.customer_number}} reads the group's label")

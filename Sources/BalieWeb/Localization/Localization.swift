@@ -1,5 +1,36 @@
 import Foundation
 
+/// One node of a language's table: a text, or a group of nodes by key (a section of the file, or a plural's forms).
+public enum Translation: Sendable, Equatable, Decodable {
+    case text(String)
+    case group([String: Translation])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) { self = .text(text) } else { self = .group(try container.decode([String: Translation].self)) }
+    }
+
+    public var text: String? {
+        if case .text(let text) = self { return text }
+        return nil
+    }
+
+    public var group: [String: Translation]? {
+        if case .group(let group) = self { return group }
+        return nil
+    }
+
+    /// The node at a dotted key ("customer.title") below this one.
+    public subscript(path key: some StringProtocol) -> Translation? {
+        var node = self
+        for part in key.split(separator: ".") {
+            guard let next = node.group?[String(part)] else { return nil }
+            node = next
+        }
+        return node
+    }
+}
+
 /// The translations in `locales/`, one JSON file per language with nested keys. Dutch is the
 /// reference and the default.
 public final class Localization: Sendable {
@@ -15,23 +46,20 @@ public final class Localization: Sendable {
     public static let shippedLanguages = ["nl", "en", "tr", "ar", "pl", "uk"]
 
     public let languages: [Language]
-    private let tables: [String: [String: any Sendable]]
+    private let tables: [String: [String: Translation]]
     /// Each language's texts by their whole key ("customer.title"): one look-up per text on the hot path, no walk
     /// through nested tables with a cast at every level.
     private let texts: [String: [String: String]]
 
     public init(directory: String) throws {
-        var tables: [String: [String: any Sendable]] = [:]
+        var tables: [String: [String: Translation]] = [:]
         var languages: [Language] = []
         for code in Self.shippedLanguages {
             let url = URL(fileURLWithPath: directory).appendingPathComponent("\(code).json")
-            let data = try Data(contentsOf: url)
-            guard let table = Self.sendable(try JSONSerialization.jsonObject(with: data)) as? [String: any Sendable] else {
-                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: url.path])
-            }
+            let table = try JSONDecoder().decode([String: Translation].self, from: Data(contentsOf: url))
             tables[code] = table
-            let name = Self.lookup("lang.name", in: table) as? String ?? code
-            let direction = Self.lookup("lang.dir", in: table) as? String ?? "ltr"
+            let name = Translation.group(table)[path: "lang.name"]?.text ?? code
+            let direction = Translation.group(table)[path: "lang.dir"]?.text ?? "ltr"
             languages.append(Language(code: code, ownName: name, isRightToLeft: direction == "rtl"))
         }
         self.tables = tables
@@ -43,12 +71,11 @@ public final class Localization: Sendable {
         }
     }
 
-    private static func flatten(_ table: [String: any Sendable], prefix: String, into flat: inout [String: String]) {
+    private static func flatten(_ table: [String: Translation], prefix: String, into flat: inout [String: String]) {
         for (key, value) in table {
-            if let text = value as? String {
-                flat[prefix + key] = text
-            } else if let nested = value as? [String: any Sendable] {
-                flatten(nested, prefix: prefix + key + ".", into: &flat)
+            switch value {
+            case .text(let text): flat[prefix + key] = text
+            case .group(let nested): flatten(nested, prefix: prefix + key + ".", into: &flat)
             }
         }
     }
@@ -60,7 +87,7 @@ public final class Localization: Sendable {
     }
 
     /// The whole table of a language, for templates (`{{t.start.title}}`).
-    public func table(_ language: String) -> [String: any Sendable] {
+    public func table(_ language: String) -> [String: Translation] {
         tables[language] ?? tables[Self.defaultLanguage] ?? [:]
     }
 
@@ -72,10 +99,9 @@ public final class Localization: Sendable {
 
     /// The plural form of `key` for `count`, by the language's CLDR rules, with `{count}` filled in.
     public func plural(_ key: String, count: Int, _ language: String, _ arguments: [String: String] = [:]) -> String {
-        let forms = (Self.lookup(key, in: table(language)) ?? Self.lookup(key, in: table(Self.defaultLanguage)))
-            as? [String: any Sendable] ?? [:]
+        let forms = (Translation.group(table(language))[path: key] ?? Translation.group(table(Self.defaultLanguage))[path: key])?.group ?? [:]
         let category = PluralRules.category(for: count, language: language)
-        guard let template = (forms[category] ?? forms["other"]) as? String else { return key }
+        guard let template = (forms[category] ?? forms["other"])?.text else { return key }
         var arguments = arguments
         arguments["count"] = String(count)
         return Self.fill(template, arguments)
@@ -99,28 +125,5 @@ public final class Localization: Sendable {
         }
         result += rest
         return result
-    }
-
-    static func lookup(_ key: String, in table: [String: any Sendable]) -> (any Sendable)? {
-        var node: any Sendable = table
-        for part in key.split(separator: ".") {
-            guard let dictionary = node as? [String: any Sendable], let next = dictionary[String(part)] else { return nil }
-            node = next
-        }
-        return node
-    }
-
-    /// JSON objects as plain Swift values (String, Int, Bool, arrays, dictionaries).
-    private static func sendable(_ value: Any) -> (any Sendable)? {
-        switch value {
-        case let dictionary as [String: Any]:
-            var result: [String: any Sendable] = [:]
-            for (key, item) in dictionary { result[key] = sendable(item) }
-            return result
-        case let array as [Any]: return array.compactMap(sendable)
-        case let string as String: return string
-        case let number as NSNumber: return number.intValue
-        default: return nil
-        }
     }
 }

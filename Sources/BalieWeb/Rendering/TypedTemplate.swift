@@ -114,8 +114,11 @@ class SectionValue<Root: TemplateScope> {
     /// The next part of a dotted name ("customer.number") within the value.
     func member(_ name: Substring) -> TemplateField<Root>? { nil }
 
-    /// The value as the Mustache library's dictionaries (`TemplateFields.plain`); nil when absent.
-    func plain(_ root: Root) -> Any? { nil }
+    /// The value's models, each given to `visitor`: how the tests hand the same values to the Mustache library, their
+    /// reference renderer.
+    func content<Visitor: TemplateModelVisitor>(_ root: Root, _ visitor: Visitor) -> SectionContent<Visitor.Output> {
+        preconditionFailure("SectionValue is abstract")
+    }
 
     /// Whether the value is empty, for the `empty(name)` transform; nil for values it does not apply to.
     func emptiness() -> ((Root) -> Bool)? { nil }
@@ -146,7 +149,9 @@ final class ListValue<Root: TemplateScope, Element: TemplateModel>: SectionValue
         }
     }
 
-    override func plain(_ root: Root) -> Any? { items(root).map { Element.fields.plain($0) } }
+    override func content<Visitor: TemplateModelVisitor>(_ root: Root, _ visitor: Visitor) -> SectionContent<Visitor.Output> {
+        .list(items(root).map(visitor.visit))
+    }
 
     override func emptiness() -> ((Root) -> Bool)? {
         let items = self.items
@@ -185,7 +190,9 @@ final class ObjectValue<Root: TemplateScope, Element: TemplateModel>: SectionVal
         Element.field(name)?.pulledOptional(value)
     }
 
-    override func plain(_ root: Root) -> Any? { value(root).map { Element.fields.plain($0) } }
+    override func content<Visitor: TemplateModelVisitor>(_ root: Root, _ visitor: Visitor) -> SectionContent<Visitor.Output> {
+        .object(value(root).map(visitor.visit))
+    }
 
     override func pulled<Other: TemplateScope>(_ get: @escaping (Other) -> Root) -> SectionValue<Other> {
         let value = self.value
@@ -200,15 +207,15 @@ final class ObjectValue<Root: TemplateScope, Element: TemplateModel>: SectionVal
 
 /// Compiles expanded templates (`TemplateExpansion`) against a model, for one language's translations.
 final class TemplateCompiler {
-    private let translations: [String: any Sendable]
+    private let translations: Translation
     /// Names the template uses that the model does not have (they render as nothing, as Mustache's would).
     private(set) var unresolved: Set<String> = []
 
     /// The translation groups that sections such as `{{#t.components.customer_number}}` opened, innermost last:
     /// their keys come first, as the Mustache library looks names up in the innermost context first.
-    private var translationScopes: [[String: any Sendable]] = []
+    private var translationScopes: [[String: Translation]] = []
 
-    init(translations: [String: any Sendable]) { self.translations = translations }
+    init(translations: [String: Translation]) { self.translations = .group(translations) }
 
     private enum Part<Scope> {
         case bytes([UInt8])
@@ -225,7 +232,7 @@ final class TemplateCompiler {
             case .text(let text):
                 literal(Array(text.utf8))
             case .variable(let name, let escaped):
-                if let translation = translation(name) ?? translationScopes.reversed().lazy.compactMap({ $0[name] as? String }).first {
+                if let translation = translation(name) ?? translationScopes.reversed().lazy.compactMap({ $0[name]?.text }).first {
                     literal(escaped ? HTMLEscaping.escapedBytes(translation) : Array(translation.utf8))
                     continue
                 }
@@ -310,31 +317,27 @@ final class TemplateCompiler {
 
     /// A section over translations: `t.a.b` (a group, or a text that is there or not), or a key of a group opened
     /// around it. Nil when the name is not a translation's.
-    private func translationGroup(_ name: String) -> (present: Bool, values: [String: any Sendable]?)? {
-        let value: (any Sendable)?
+    private func translationGroup(_ name: String) -> (present: Bool, values: [String: Translation]?)? {
+        let value: Translation?
         if name.hasPrefix("t.") {
-            var found: (any Sendable)? = translations
-            for key in name.dropFirst(2).split(separator: ".") { found = (found as? [String: any Sendable])?[String(key)] }
-            value = found
+            value = translations[path: name.dropFirst(2)]
         } else if let inner = translationScopes.reversed().lazy.compactMap({ $0[name] }).first {
             value = inner
         } else {
             return nil
         }
-        if let group = value as? [String: any Sendable] { return (true, group) }
+        switch value {
+        case .group(let group): return (true, group)
         // As the Mustache library: a text that is there opens its section, even "".
-        if value is String { return (true, nil) }
-        return (false, nil)
+        case .text: return (true, nil)
+        case nil: return (false, nil)
+        }
     }
 
     /// `t.a.b`: the translation's text, known when compiling.
     private func translation(_ name: String) -> String? {
         guard name.hasPrefix("t.") else { return nil }
-        var value: (any Sendable)? = translations
-        for key in name.dropFirst(2).split(separator: ".") {
-            value = (value as? [String: any Sendable])?[String(key)]
-        }
-        return value as? String ?? ""
+        return translations[path: name.dropFirst(2)]?.text ?? ""
     }
 }
 
@@ -399,23 +402,16 @@ final class CompiledTemplates<Model: TemplateModel>: @unchecked Sendable {
     }
 }
 
-// MARK: - The check that both renderers agree
+// MARK: - Walking a model's values
 
-/// A model as the dictionaries the Mustache library renders from: while pages move to typed models, tests render each
-/// model both ways and compare (issue #20).
-extension TemplateFields {
-    func plain(_ root: Root) -> [String: Any] {
-        var out: [String: Any] = [:]
-        for (name, field) in byName {
-            switch field {
-            case .text(let read): out[name] = read(root)
-            case .number(let read): out[name] = read(root)
-            case .flag(let read): out[name] = read(root)
-            case .optionalText(let read): if let text = read(root) { out[name] = text }
-            case .section(let value): if let plain = value.plain(root) { out[name] = plain }
-            }
-        }
-        return out
-    }
+/// Is given each model a section holds (`SectionValue.content`), knowing its type.
+protocol TemplateModelVisitor {
+    associatedtype Output
+    func visit<Model: TemplateModel>(_ model: Model) -> Output
 }
 
+/// What a section holds: a list's models, or a model that may be absent.
+enum SectionContent<Output> {
+    case list([Output])
+    case object(Output?)
+}
