@@ -266,7 +266,11 @@ extension WebApp {
     }
 
     /// Locale keys use underscores where the stored values use dashes.
-    static func key(_ value: String) -> String { value.replacingOccurrences(of: "-", with: "_") }
+    /// A stored value as a locale key ("phone-call" → "phone_call"); most have no dash and come back as they are.
+    static func key(_ value: String) -> String {
+        guard value.utf8.contains(UInt8(ascii: "-")) else { return value }
+        return String(decoding: value.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
 
     func formatDate(_ date: Date) -> String { formatted(date, "dd-MM-yyyy") }
     func formatDateTime(_ date: Date) -> String { formatted(date, "dd-MM-yyyy HH:mm") }

@@ -6,57 +6,102 @@ import Foundation
 /// page's CPU; these patterns need no ICU. Other patterns (none today) fall back to a DateFormatter.
 final class DateFormats: Sendable {
     /// The pattern letters understood here, each as a fixed number of digits.
-    private static let fields: [(letters: String, width: Int)] = [("yyyy", 4), ("MM", 2), ("dd", 2), ("HH", 2), ("mm", 2), ("ss", 2)]
+    private enum Field: CaseIterable {
+        case year, month, day, hour, minute, second
+
+        var letters: [UInt8] {
+            switch self {
+            case .year: Array("yyyy".utf8)
+            case .month: Array("MM".utf8)
+            case .day: Array("dd".utf8)
+            case .hour: Array("HH".utf8)
+            case .minute: Array("mm".utf8)
+            case .second: Array("ss".utf8)
+            }
+        }
+
+        func value(_ civil: CivilTime) -> Int64 {
+            switch self {
+            case .year: civil.year
+            case .month: civil.month
+            case .day: civil.day
+            case .hour: civil.hour
+            case .minute: civil.minute
+            case .second: civil.second
+            }
+        }
+    }
+
+    /// A pattern as its parts: fields and the separators between them.
+    private enum Part {
+        case field(Field)
+        case byte(UInt8)
+    }
+
+    private static let fieldLetters = Field.allCases.map { ($0, $0.letters) }
+
+    /// The pattern's parts, or nil when it has letters other than the fields (or a quote), which would mean
+    /// something to a DateFormatter. A walk over bytes: the pages format hundreds of dates per view.
+    private static func parts(_ format: String) -> [Part]? {
+        let bytes = Array(format.utf8)
+        var parts: [Part] = []
+        parts.reserveCapacity(bytes.count)
+        var index = 0
+        outer: while index < bytes.count {
+            for (field, letters) in fieldLetters where bytes[index...].starts(with: letters) {
+                parts.append(.field(field))
+                index += letters.count
+                continue outer
+            }
+            let byte = bytes[index]
+            // Only ASCII separators: a letter or a quote means something to a DateFormatter, and so may any
+            // byte of a character outside ASCII.
+            guard byte < 0x80, !(byte >= 0x41 && byte <= 0x5A), !(byte >= 0x61 && byte <= 0x7A), byte != UInt8(ascii: "'") else {
+                return nil
+            }
+            parts.append(.byte(byte))
+            index += 1
+        }
+        return parts
+    }
 
     func string(from date: Date, format: String, timeZone: TimeZone) -> String {
-        guard Self.isNumeric(format) else { return Self.formatterString(from: date, format: format, timeZone: timeZone) }
+        guard let parts = Self.parts(format) else { return Self.formatterString(from: date, format: format, timeZone: timeZone) }
         // The moment rounded to the nearest millisecond from the reference date, as Foundation hands it
         // to ICU, so that a moment just before a whole second shows the same second as a DateFormatter.
         let millis = Int64(((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down))
         let utcSeconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
         let local = utcSeconds + Int64(timeZone.secondsFromGMT(for: date))
         let civil = CivilTime(secondsSinceEpoch: local)
-        var text = ""
-        text.reserveCapacity(format.utf8.count)
-        var rest = Substring(format)
-        while let first = rest.first {
-            if let field = Self.fields.first(where: { rest.hasPrefix($0.letters) }) {
-                let value: Int64
-                switch field.letters {
-                case "yyyy": value = civil.year
-                case "MM": value = civil.month
-                case "dd": value = civil.day
-                case "HH": value = civil.hour
-                case "mm": value = civil.minute
-                default: value = civil.second
-                }
-                let digits = String(value)
-                if digits.count < field.width { text += String(repeating: "0", count: field.width - digits.count) }
-                text += digits
-                rest = rest.dropFirst(field.letters.count)
-            } else {
-                text.append(first)
-                rest = rest.dropFirst()
+        var text: [UInt8] = []
+        text.reserveCapacity(parts.count + 8)
+        for part in parts {
+            switch part {
+            case .byte(let byte): text.append(byte)
+            case .field(let field): Self.appendDigits(field.value(civil), width: field.letters.count, to: &text)
             }
         }
-        return text
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `value` in decimal, zero-padded to `width` digits (a year before 1 keeps its minus sign first).
+    private static func appendDigits(_ value: Int64, width: Int, to text: inout [UInt8]) {
+        if value < 0 { text.append(UInt8(ascii: "-")) }
+        var digits: [UInt8] = []
+        var rest = value.magnitude
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        // The sign counts toward the width, as String(value) padded to the width did.
+        let padding = width - digits.count - (value < 0 ? 1 : 0)
+        if padding > 0 { text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: padding)) }
+        text.append(contentsOf: digits.reversed())
     }
 
     /// Only the letters above and separators that are not letters (a quote or another letter would
     /// mean something to a DateFormatter).
-    static func isNumeric(_ format: String) -> Bool {
-        var rest = Substring(format)
-        while let first = rest.first {
-            if let field = fields.first(where: { rest.hasPrefix($0.letters) }) {
-                rest = rest.dropFirst(field.letters.count)
-            } else if first.isLetter || first == "'" {
-                return false
-            } else {
-                rest = rest.dropFirst()
-            }
-        }
-        return true
-    }
+    static func isNumeric(_ format: String) -> Bool { parts(format) != nil }
 
     private static func formatterString(from date: Date, format: String, timeZone: TimeZone) -> String {
         let formatter = DateFormatter()
