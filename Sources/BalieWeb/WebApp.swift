@@ -223,7 +223,7 @@ public final class WebApp: HTTPApplication {
     func errorResponse(kind: String, status: HTTPStatus, detail: String, request: Request, visit: Visit? = nil) -> Response {
         if isAPI(request) {
             let problem = Problem(
-                type: "/problems/\(kind.replacingOccurrences(of: "_", with: "-"))",
+                type: ErrorAnswer.problemType(kind: kind),
                 title: Self.problemTitle(kind: kind, status: status, localization: localization), status: status.code, detail: detail,
                 instance: nil, requestID: request.requestID)
             return secured(problem.response, request: request, personal: false)

@@ -96,6 +96,17 @@ import Testing
         #expect((century.year, century.month, century.day, century.hour) == (1900, 1, 1, 0))
     }
 
+    /// Every field zero-padded to its width, small and large values alike, separators copied as they are.
+    @Test func fieldsArePaddedToTheirWidth() {
+        let zone = TimeZone(identifier: "UTC")!
+        // 0009-02-03 04:05:06 UTC: one digit in every field, the year too.
+        let early = Date(timeIntervalSince1970: -61_880_270_094)
+        #expect(DateFormats().string(from: early, format: "yyyy-MM-dd HH:mm:ss", timeZone: zone) == "0009-02-03 04:05:06")
+        // 2026-12-31 23:59:59 UTC: no padding.
+        let late = Date(timeIntervalSince1970: 1_798_761_599)
+        #expect(DateFormats().string(from: late, format: "dd/MM/yyyy HH.mm.ss", timeZone: zone) == "31/12/2026 23.59.59")
+    }
+
     @Test func otherPatternsFallBackToAFormatter() {
         #expect(!DateFormats.isNumeric("EEEE d MMMM"))
         #expect(!DateFormats.isNumeric("HH'h'mm"))

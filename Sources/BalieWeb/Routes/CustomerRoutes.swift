@@ -265,7 +265,6 @@ extension WebApp {
         }
     }
 
-    /// Locale keys use underscores where the stored values use dashes.
     /// A stored value as a locale key ("phone-call" → "phone_call"); most have no dash and come back as they are.
     static func key(_ value: String) -> String {
         guard value.utf8.contains(UInt8(ascii: "-")) else { return value }

@@ -9,16 +9,19 @@ final class DateFormats: Sendable {
     private enum Field: CaseIterable {
         case year, month, day, hour, minute, second
 
-        var letters: [UInt8] {
+        var letters: String {
             switch self {
-            case .year: Array("yyyy".utf8)
-            case .month: Array("MM".utf8)
-            case .day: Array("dd".utf8)
-            case .hour: Array("HH".utf8)
-            case .minute: Array("mm".utf8)
-            case .second: Array("ss".utf8)
+            case .year: "yyyy"
+            case .month: "MM"
+            case .day: "dd"
+            case .hour: "HH"
+            case .minute: "mm"
+            case .second: "ss"
             }
         }
+
+        /// The digits it is written with: as many as its letters.
+        var width: Int { self == .year ? 4 : 2 }
 
         func value(_ civil: CivilTime) -> Int64 {
             switch self {
@@ -38,7 +41,7 @@ final class DateFormats: Sendable {
         case byte(UInt8)
     }
 
-    private static let fieldLetters = Field.allCases.map { ($0, $0.letters) }
+    private static let fieldLetters = Field.allCases.map { ($0, Array($0.letters.utf8)) }
 
     /// The pattern's parts, or nil when it has letters other than the fields (or a quote), which would mean
     /// something to a DateFormatter. A walk over bytes: the pages format hundreds of dates per view.
@@ -78,25 +81,24 @@ final class DateFormats: Sendable {
         for part in parts {
             switch part {
             case .byte(let byte): text.append(byte)
-            case .field(let field): Self.appendDigits(field.value(civil), width: field.letters.count, to: &text)
+            case .field(let field): Self.appendDigits(field.value(civil), width: field.width, to: &text)
             }
         }
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// `value` in decimal, zero-padded to `width` digits (a year before 1 keeps its minus sign first).
+    /// `value` in decimal, zero-padded to `width` characters, sign included (a year before 1: "-005"), written
+    /// in place from the last digit and then turned around.
     private static func appendDigits(_ value: Int64, width: Int, to text: inout [UInt8]) {
-        if value < 0 { text.append(UInt8(ascii: "-")) }
-        var digits: [UInt8] = []
+        let start = text.count
         var rest = value.magnitude
         repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            text.append(UInt8(ascii: "0") + UInt8(rest % 10))
             rest /= 10
         } while rest > 0
-        // The sign counts toward the width, as String(value) padded to the width did.
-        let padding = width - digits.count - (value < 0 ? 1 : 0)
-        if padding > 0 { text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: padding)) }
-        text.append(contentsOf: digits.reversed())
+        while text.count - start < width - (value < 0 ? 1 : 0) { text.append(UInt8(ascii: "0")) }
+        if value < 0 { text.append(UInt8(ascii: "-")) }
+        text[start...].reverse()
     }
 
     /// Only the letters above and separators that are not letters (a quote or another letter would

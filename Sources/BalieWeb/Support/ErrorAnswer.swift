@@ -70,5 +70,8 @@ struct ErrorAnswer: Equatable {
     }
 
     /// The problem JSON `type` of this kind.
-    var problemType: String { "/problems/\(kind.replacingOccurrences(of: "_", with: "-"))" }
+    var problemType: String { Self.problemType(kind: kind) }
+
+    /// The problem JSON `type` of a locale kind ("invalid_input" → "/problems/invalid-input").
+    static func problemType(kind: String) -> String { "/problems/\(kind.replacingOccurrences(of: "_", with: "-"))" }
 }

@@ -28,7 +28,7 @@ extension HTTPError {
     var pageKind: String {
         switch kind {
         case .malformedRequest: "bad_request"
-        default: kind.rawValue.replacingOccurrences(of: "-", with: "_")
+        default: WebApp.key(kind.rawValue)
         }
     }
 }
