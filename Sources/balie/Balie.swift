@@ -11,7 +11,7 @@ struct Balie: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "balie",
         abstract: "Balie: the backend of assisted-service kiosks.",
-        subcommands: [Serve.self, Migrate.self, Check.self, StaffCommand.self, BranchCommand.self, KioskCommand.self, DemoCommand.self, ImportCommand.self, CopyCommand.self, TokenCommand.self, Backup.self, Restore.self, Export.self, Erase.self, Purge.self])
+        subcommands: [Serve.self, Migrate.self, Check.self, StaffCommand.self, BranchCommand.self, KioskCommand.self, DemoCommand.self, ImportCommand.self, CopyCommand.self, TokenCommand.self, SecretsCommand.self, Backup.self, Restore.self, Export.self, Erase.self, Purge.self])
 }
 
 /// Options shared by every command that opens the database.
